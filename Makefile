@@ -1,0 +1,37 @@
+# Parvis — the two commands of the README, and the everyday ones.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install install-test browser lint bench serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+
+## Installs Parvis and starts the demo (web + worker + clock + sandbox network).
+demo: install
+	$(BIN)/parvis demo
+
+## Installs the test dependencies and runs the whole suite.
+test: install-test browser
+	bash scripts/run-tests.sh
+
+## Debian's Chromium for the end-to-end test (skipped where it cannot be installed).
+browser:
+	@bash scripts/install-browser.sh
+
+lint: install-test
+	$(BIN)/ruff check .
+
+serve: install
+	$(BIN)/parvis serve
+
+bench: install
+	$(BIN)/python bench/publishing.py --deliveries 10000 --latency-ms 150 --json
