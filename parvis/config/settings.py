@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "parvis.channels",
     "parvis.publishing",
     "parvis.audit",
+    "parvis.ops",
     "parvis.web",
 ]
 

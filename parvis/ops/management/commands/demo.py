@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from parvis.ops import demo
+
+
+class Command(BaseCommand):
+    help = "Prépare la démo (Arras, neuf comptes simulés, une équipe complète) et démarre Parvis."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="charge les données et s'arrête")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, no_serve, host, port, **options):
+        call_command("migrate", verbosity=0, interactive=False)
+        authority = demo.load(publish_url=settings.SANDBOX_URL)
+        self.stdout.write(self.style.SUCCESS(f"Démo prête : {authority.name} ({authority.insee_code}), "
+                                             f"{authority.channels.count()} comptes simulés."))
+        self.stdout.write(f"Données : {settings.DATA_DIR}")
+        self.stdout.write("Identifiants (mot de passe « %s ») :" % demo.DEMO_PASSWORD)
+        for username, first, last, role in demo.DEMO_USERS:
+            self.stdout.write(f"  {username:<10} {first} {last} — {role}")
+        self.stdout.write("  admin      administration de l'instance")
+        if no_serve:
+            return
+        self.stdout.write(f"Adresse : http://{host}:{port}/")
+        call_command("serve", host=host, port=port, sandbox=True)
