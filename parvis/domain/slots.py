@@ -35,7 +35,9 @@ class Slot:
 
     def __post_init__(self) -> None:
         if isinstance(self.weekday, bool) or not isinstance(self.weekday, int) or not 0 <= self.weekday <= 6:
-            raise SlotError(f"Jour de la semaine invalide : {self.weekday!r} (attendu : 0 = lundi … 6 = dimanche).")
+            raise SlotError(
+                f"Jour de la semaine invalide : {self.weekday!r} (attendu : 0 = lundi … 6 = dimanche)."
+            )
         if not isinstance(self.time, time) or self.time.tzinfo is not None:
             raise SlotError(f"Heure invalide : {self.time!r} (attendu : une heure locale sans fuseau).")
 
@@ -69,7 +71,9 @@ def parse_slots(raw: object) -> list[Slot]:
     for position, entry in enumerate(raw, start=1):
         where = f"Créneau n° {position}"
         if not isinstance(entry, dict):
-            raise SlotError(f'{where} : un objet {{"weekday": …, "time": "HH:MM"}} est attendu, reçu : {entry!r}.')
+            raise SlotError(
+                f'{where} : un objet {{"weekday": …, "time": "HH:MM"}} est attendu, reçu : {entry!r}.'
+            )
         unknown = sorted(set(entry) - {"weekday", "time"})
         if unknown:
             raise SlotError(f"{where} : champ inconnu « {unknown[0]} » (champs permis : weekday, time).")
@@ -85,7 +89,9 @@ def parse_slots(raw: object) -> list[Slot]:
         value = entry["time"]
         match = _TIME_RE.match(value) if isinstance(value, str) else None
         if match is None:
-            raise SlotError(f"{where} : heure invalide : {value!r} (format attendu : HH:MM, de 00:00 à 23:59).")
+            raise SlotError(
+                f"{where} : heure invalide : {value!r} (format attendu : HH:MM, de 00:00 à 23:59)."
+            )
         slots.add(Slot(weekday, time(int(match[1]), int(match[2]))))
     return sorted(slots)
 
@@ -98,7 +104,9 @@ def get_zone(tz_name: str) -> ZoneInfo:
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         # ValueError/OSError: malformed keys such as "../etc" or a directory name.
-        raise SlotError(f"Fuseau horaire inconnu : « {tz_name} » (nom IANA attendu, par ex. Europe/Paris).") from None
+        raise SlotError(
+            f"Fuseau horaire inconnu : « {tz_name} » (nom IANA attendu, par ex. Europe/Paris)."
+        ) from None
 
 
 def _require_aware(value: datetime, name: str) -> datetime:
@@ -149,7 +157,9 @@ def _occurrences_with_slots(
         day += timedelta(days=1)
 
 
-def occurrences(slots: Sequence[Slot], tz_name: str, start_utc: datetime, end_utc: datetime) -> list[datetime]:
+def occurrences(
+    slots: Sequence[Slot], tz_name: str, start_utc: datetime, end_utc: datetime
+) -> list[datetime]:
     """Instants of the slots in [start_utc, end_utc): aware UTC, sorted, each once."""
     zone = get_zone(tz_name)
     start = _require_aware(start_utc, "start_utc")

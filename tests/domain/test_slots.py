@@ -27,11 +27,18 @@ def S(weekday: int, hhmm: str) -> Slot:
         (None, []),
         ("[]", []),
         ([{"weekday": 0, "time": "09:30"}], [S(MON, "09:30")]),
-        ('[{"weekday": 6, "time": "23:59"}, {"weekday": 0, "time": "00:00"}]', [S(MON, "00:00"), S(SUN, "23:59")]),
+        (
+            '[{"weekday": 6, "time": "23:59"}, {"weekday": 0, "time": "00:00"}]',
+            [S(MON, "00:00"), S(SUN, "23:59")],
+        ),
         ([{"weekday": 2, "time": "9:05"}], [S(WED, "09:05")]),  # one-digit hour accepted
         # Sorted by weekday then time; an exact duplicate is kept once.
         (
-            [{"weekday": 3, "time": "18:00"}, {"weekday": 3, "time": "08:00"}, {"weekday": 3, "time": "18:00"}],
+            [
+                {"weekday": 3, "time": "18:00"},
+                {"weekday": 3, "time": "08:00"},
+                {"weekday": 3, "time": "18:00"},
+            ],
             [S(THU, "08:00"), S(THU, "18:00")],
         ),
     ],
@@ -147,7 +154,13 @@ def test_slot_round_trips_to_json():
             [utc(2026, 11, 1, 3, 30), utc(2026, 11, 1, 13, 0)],
         ),
         # Saint-Pierre changes on a different weekend than Paris: on 29 March it is already on −02.
-        ("America/Miquelon", [S(SUN, "02:30")], utc(2026, 3, 28), utc(2026, 3, 30), [utc(2026, 3, 29, 4, 30)]),
+        (
+            "America/Miquelon",
+            [S(SUN, "02:30")],
+            utc(2026, 3, 28),
+            utc(2026, 3, 30),
+            [utc(2026, 3, 29, 4, 30)],
+        ),
         # Overseas without DST: the same UTC hour all year round.
         (
             "Indian/Reunion",  # UTC+4
@@ -156,9 +169,27 @@ def test_slot_round_trips_to_json():
             utc(2026, 3, 30),
             [utc(2026, 3, 28, 22, 30)],  # Sunday 02:30 local is still Saturday in UTC
         ),
-        ("Indian/Reunion", [S(SUN, "02:30")], utc(2026, 10, 24), utc(2026, 10, 26), [utc(2026, 10, 24, 22, 30)]),
-        ("America/Martinique", [S(MON, "09:00")], utc(2026, 3, 30), utc(2026, 3, 31), [utc(2026, 3, 30, 13, 0)]),
-        ("America/Martinique", [S(MON, "09:00")], utc(2026, 10, 26), utc(2026, 10, 27), [utc(2026, 10, 26, 13, 0)]),
+        (
+            "Indian/Reunion",
+            [S(SUN, "02:30")],
+            utc(2026, 10, 24),
+            utc(2026, 10, 26),
+            [utc(2026, 10, 24, 22, 30)],
+        ),
+        (
+            "America/Martinique",
+            [S(MON, "09:00")],
+            utc(2026, 3, 30),
+            utc(2026, 3, 31),
+            [utc(2026, 3, 30, 13, 0)],
+        ),
+        (
+            "America/Martinique",
+            [S(MON, "09:00")],
+            utc(2026, 10, 26),
+            utc(2026, 10, 27),
+            [utc(2026, 10, 26, 13, 0)],
+        ),
         ("America/Cayenne", [S(MON, "09:00")], utc(2026, 3, 30), utc(2026, 3, 31), [utc(2026, 3, 30, 12, 0)]),
         ("Indian/Mayotte", [S(MON, "09:00")], utc(2026, 3, 30), utc(2026, 3, 31), [utc(2026, 3, 30, 6, 0)]),
         ("Pacific/Noumea", [S(MON, "09:00")], utc(2026, 3, 29), utc(2026, 3, 30), [utc(2026, 3, 29, 22, 0)]),
@@ -177,7 +208,9 @@ def test_occurrences_over_a_year_in_paris_one_per_week_none_lost_none_doubled():
     found = occurrences(slots, "Europe/Paris", utc(2026, 1, 1), utc(2027, 1, 1))
     assert len(found) == 52  # 2026 has 52 Sundays
     assert found == sorted(set(found))
-    assert all(b - a >= timedelta(days=7) - timedelta(hours=1) for a, b in zip(found, found[1:], strict=False))
+    assert all(
+        b - a >= timedelta(days=7) - timedelta(hours=1) for a, b in zip(found, found[1:], strict=False)
+    )
 
 
 # --- occurrences: week boundaries and the window -------------------------------------------------
@@ -199,14 +232,25 @@ def test_occurrences_over_a_year_in_paris_one_per_week_none_lost_none_doubled():
             [utc(2026, 5, 3, 21, 59), utc(2026, 5, 3, 22, 0)],
         ),
         # The window is [start, end): start included, end excluded.
-        ("Europe/Paris", [S(MON, "09:30")], utc(2026, 5, 4, 7, 30), utc(2026, 5, 11, 7, 30), [utc(2026, 5, 4, 7, 30)]),
+        (
+            "Europe/Paris",
+            [S(MON, "09:30")],
+            utc(2026, 5, 4, 7, 30),
+            utc(2026, 5, 11, 7, 30),
+            [utc(2026, 5, 4, 7, 30)],
+        ),
         # Several slots a week, several weeks, sorted.
         (
             "Europe/Paris",
             [S(FRI, "12:00"), S(MON, "09:30")],
             utc(2026, 5, 4),
             utc(2026, 5, 16),
-            [utc(2026, 5, 4, 7, 30), utc(2026, 5, 8, 10, 0), utc(2026, 5, 11, 7, 30), utc(2026, 5, 15, 10, 0)],
+            [
+                utc(2026, 5, 4, 7, 30),
+                utc(2026, 5, 8, 10, 0),
+                utc(2026, 5, 11, 7, 30),
+                utc(2026, 5, 15, 10, 0),
+            ],
         ),
         # Empty slot list, empty or reversed window.
         ("Europe/Paris", [], utc(2026, 5, 4), utc(2026, 6, 4), []),
@@ -333,7 +377,9 @@ def test_next_free_slot_week_is_the_local_week_overseas():
     slots = [S(MON, "08:00"), S(SUN, "20:00")]
     now = utc(2026, 5, 3, 12, 0)  # Sunday 23:00 in Nouméa: Sunday 20:00 local is past
     assert next_free_slot(slots, "Pacific/Noumea", now, []) == utc(2026, 5, 3, 21, 0)
-    assert next_free_slot(slots, "Pacific/Noumea", now, [], prefer=[S(SUN, "20:00")]) == utc(2026, 5, 10, 9, 0)
+    assert next_free_slot(slots, "Pacific/Noumea", now, [], prefer=[S(SUN, "20:00")]) == utc(
+        2026, 5, 10, 9, 0
+    )
 
 
 def test_next_free_slot_refuses_negative_gap_and_naive_now():
