@@ -25,7 +25,7 @@ class DeliveryState(StrEnum):
     CANCELLED = "cancelled"
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(ValueError):
     def __init__(self, kind: str, current: str, target: str):
         super().__init__(f"{kind}: transition impossible de « {current} » vers « {target} »")
         self.current, self.target = current, target
@@ -38,7 +38,8 @@ PUBLICATION_TRANSITIONS: dict[PublicationStatus, frozenset[PublicationStatus]] =
     P.IN_REVIEW: frozenset({P.DRAFT, P.APPROVED, P.CANCELLED}),
     # An edit after approval sends it back for approval (IN_REVIEW) or to draft.
     P.APPROVED: frozenset({P.DRAFT, P.IN_REVIEW, P.PUBLISHED, P.PARTIAL, P.FAILED, P.CANCELLED}),
-    P.PARTIAL: frozenset({P.PUBLISHED, P.FAILED}),
+    # A failed delivery of a partial publication relaunched by a human: approved again until it ends.
+    P.PARTIAL: frozenset({P.PUBLISHED, P.APPROVED}),
     P.FAILED: frozenset({P.PUBLISHED, P.PARTIAL, P.APPROVED}),
     P.PUBLISHED: frozenset(),
     P.CANCELLED: frozenset({P.DRAFT}),
@@ -65,14 +66,21 @@ def can_transition(table: dict, current: str, target: str) -> bool:
     return target in table.get(current, frozenset())
 
 
+def _ensure(kind: str, table: dict, enum, current: str, target: str) -> None:
+    try:
+        allowed = can_transition(table, enum(current), enum(target))
+    except ValueError:  # an unknown state is refused like any impossible transition
+        allowed = False
+    if not allowed:
+        raise InvalidTransition(kind, current, target)
+
+
 def ensure_publication_transition(current: str, target: str) -> None:
-    if not can_transition(PUBLICATION_TRANSITIONS, PublicationStatus(current), PublicationStatus(target)):
-        raise InvalidTransition("Publication", current, target)
+    _ensure("Publication", PUBLICATION_TRANSITIONS, PublicationStatus, current, target)
 
 
 def ensure_delivery_transition(current: str, target: str) -> None:
-    if not can_transition(DELIVERY_TRANSITIONS, DeliveryState(current), DeliveryState(target)):
-        raise InvalidTransition("Diffusion", current, target)
+    _ensure("Diffusion", DELIVERY_TRANSITIONS, DeliveryState, current, target)
 
 
 def publication_outcome(delivery_states: list[str]) -> PublicationStatus | None:

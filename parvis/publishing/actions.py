@@ -172,7 +172,7 @@ def update_publication(membership: Membership, pub: Publication, *, title=None, 
             changed.add("variants")
         if channel_ids is not None and set(before["channels"]) != {c.id for c in channels}:
             changed.add("channels")
-        if approval_rules.requires_reapproval(pub.status, changed):
+        if approval_rules.requires_reapproval(pub.status, changed, approved_levels=pub.approval_level):
             _back_to_draft(pub, reason="edit")
         record(membership.authority, membership.user, "publication.updated", pub, before=before,
                after=_snapshot(pub))
@@ -216,7 +216,7 @@ def approval_levels(pub: Publication) -> list:
     rules = {r.channel_id: r.levels for r in ApprovalRule.objects.filter(authority_id=pub.authority_id)}
     channel_ids = sorted(pub.variants.values_list("channel_id", flat=True))
     authority_levels = approval_rules.parse_levels(rules.get(None, []))
-    per_channel = [approval_rules.parse_levels(rules[c]) if c in rules else None for c in channel_ids]
+    per_channel = [(c, approval_rules.parse_levels(rules[c]) if c in rules else None) for c in channel_ids]
     return approval_rules.effective_levels(authority_levels, per_channel)
 
 
@@ -272,9 +272,11 @@ def decide(membership: Membership | None, pub: Publication, decision: str, comme
                 if signer["round"] != pub.approval_round or signer["level"] != pub.approval_level:
                     raise ValidationError({"token": "Ce lien de validation n'est plus valable (la publication a changé)."})
             else:
+                earlier = pub.decisions.filter(round=pub.approval_round, decision="approve").values_list(
+                    "user_id", flat=True)
                 verdict = approval_rules.can_approve(
                     levels, pub.approval_level, user_id=membership.user_id, role=membership.role,
-                    author_id=pub.created_by_id,
+                    author_id=pub.created_by_id, previous_approver_ids=[u for u in earlier if u],
                 )
                 if not verdict.allowed:
                     raise PermissionDenied(verdict.reason_fr)

@@ -30,7 +30,7 @@ PUBLICATION_ALLOWED = {
     ("approved", "failed"),
     ("approved", "cancelled"),
     ("partial", "published"),  # a failed delivery retried with success
-    ("partial", "failed"),
+    ("partial", "approved"),  # a failed delivery relaunched by a human
     ("failed", "published"),
     ("failed", "partial"),
     ("failed", "approved"),  # retried
