@@ -2,6 +2,14 @@ from django.conf import settings
 from django.db import models
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Le journal d'audit est en ajout seul.")
+
+    def delete(self):
+        raise PermissionError("Le journal d'audit est en ajout seul.")
+
+
 class AuditEvent(models.Model):
     """Append-only: rows are created, never updated nor deleted (enforced here and by DB triggers)."""
 
@@ -16,6 +24,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
