@@ -1,0 +1,163 @@
+"""The connector for the sandbox network: the same interface and typed errors as a real network."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+import httpx
+
+from .. import errors
+from ..base import Connector
+from ..http import make_client, make_timeout, network_slot, request_with_retry, retry_after_seconds
+from ..types import Credentials, PostRequest, PostResult
+from .server import NETWORKS
+
+DEFAULT_URL = "http://127.0.0.1:8765"
+POOL_SIZE = 128  # the dispatcher publishes from up to 64 threads; lookups run beside them
+
+_client: httpx.Client | None = None
+_client_pid: int | None = None
+_client_lock = threading.Lock()
+
+
+def shared_client() -> httpx.Client:
+    """One pooled client per process (httpx.Client is thread-safe); rebuilt after a fork."""
+    global _client, _client_pid
+    with _client_lock:
+        if _client is None or _client_pid != os.getpid():
+            _client = make_client(max_connections=POOL_SIZE)
+            _client_pid = os.getpid()
+        return _client
+
+
+def sandbox_url() -> str:
+    return (os.environ.get("PARVIS_SANDBOX_URL") or DEFAULT_URL).rstrip("/")
+
+
+class SandboxConnector(Connector):
+    """Publishes to the sandbox server as if it were `network`.
+
+    The token is `credentials.data["access_token"]` (a channel without one uses a harmless default); a token
+    starting with "revoked" makes the sandbox answer like a revoked account.
+    """
+
+    capabilities = frozenset({"publish", "lookup", "delete"})
+
+    def __init__(self, network: str, credentials: Credentials, *, base_url: str | None = None,
+                 timeout: float = 20.0):
+        if network not in NETWORKS:
+            raise ValueError(f"Réseau inconnu : « {network} ».")
+        super().__init__(credentials, base_url=(base_url or sandbox_url()).rstrip("/"), timeout=timeout)
+        self.network = network
+
+    # --- plumbing ---
+
+    def _headers(self) -> dict:
+        data = self.credentials.data or {}
+        token = data.get("access_token") or data.get("token") or f"sandbox-{self.credentials.handle}"
+        return {"Authorization": f"Bearer {token}"}
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/{self.network}{path}"
+
+    @staticmethod
+    def _error_body(response: httpx.Response) -> dict:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        error = body.get("error") if isinstance(body, dict) else None
+        return error if isinstance(error, dict) else {}
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        """Map a non-success answer to the typed error the ledger understands."""
+        status = response.status_code
+        error = self._error_body(response)
+        words = error.get("message") or response.reason_phrase or str(status)
+        detail = f"{self.network} (simulation) HTTP {status}: {words}"
+        if status == 429:
+            now = datetime.now(UTC)
+            wait = retry_after_seconds(response, now)
+            raise errors.RateLimited(
+                words, retry_after_s=wait, retry_at=now + timedelta(seconds=wait) if wait is not None else None,
+                detail=detail,
+            )
+        if status == 401:
+            raise errors.AuthExpired(words, detail=detail)
+        if status == 422:
+            raise errors.ContentRejected(words, detail=words)
+        if status == 409:
+            exc = errors.Duplicate(words, detail=detail)
+            exc.remote_id = str(error.get("id", ""))
+            exc.url = str(error.get("url", ""))
+            raise exc
+        if status >= 500:
+            raise errors.Transient(words, detail=detail)
+        raise errors.Permanent(words, detail=detail)
+
+    # --- the interface ---
+
+    def publish(self, post: PostRequest) -> PostResult:
+        payload = {
+            "handle": self.credentials.handle,
+            "text": post.text,
+            "marker": post.marker,
+            "link": post.link,
+            "media": [{"kind": m.kind, "mime_type": m.mime_type, "alt_text": m.alt_text} for m in post.media],
+        }
+        try:
+            with network_slot("sandbox"):
+                response = shared_client().post(
+                    self._url("/posts"), json=payload, headers=self._headers(), timeout=make_timeout(self.timeout)
+                )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Nothing left this machine: safe to try again later.
+            raise errors.Transient("sandbox injoignable", detail=f"{type(exc).__name__}: {exc}") from exc
+        except httpx.TransportError as exc:
+            # Read timeout, connection cut mid-answer: the post may exist. Reconcile, never re-send blindly.
+            raise errors.OutcomeUnknown("réponse non reçue", detail=f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code in (200, 201):
+            try:
+                body = response.json()
+                return PostResult(remote_id=str(body["id"]), url=str(body["url"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise errors.OutcomeUnknown("réponse illisible", detail=response.text[:500]) from exc
+        self._raise_for(response)
+        raise AssertionError("unreachable")
+
+    def find_by_marker(self, marker: str) -> PostResult | None:
+        response = self._get(self._url("/posts"), params={"marker": marker, "handle": self.credentials.handle})
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            self._raise_for(response)
+        body = response.json()
+        return PostResult(remote_id=str(body["id"]), url=str(body["url"]))
+
+    def delete(self, remote_id: str) -> None:
+        try:
+            with network_slot("sandbox"):
+                response = shared_client().delete(
+                    self._url(f"/posts/{quote(remote_id, safe='')}"), headers=self._headers(),
+                    timeout=make_timeout(self.timeout),
+                )
+        except httpx.TransportError as exc:
+            raise errors.Transient("sandbox injoignable", detail=f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code == 404:
+            return  # already gone: deleting is idempotent
+        if response.status_code != 200:
+            self._raise_for(response)
+
+    def _get(self, url: str, **kwargs) -> httpx.Response:
+        try:
+            with network_slot("sandbox"):
+                return request_with_retry(shared_client(), "GET", url, attempts=2, headers=self._headers(),
+                                          timeout=make_timeout(self.timeout), **kwargs)
+        except httpx.TransportError as exc:  # a lookup changes nothing: any failure is transient
+            raise errors.Transient("sandbox injoignable", detail=f"{type(exc).__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        """The pooled client is shared by the process: nothing to release per connector."""
