@@ -108,6 +108,8 @@ def _database(url: str | None) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "parvis.sqlite3",
+            # A file, not shared-cache memory: the dispatcher's threads need real SQLite locking in tests.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
             # WAL lets the web server read while the worker writes; IMMEDIATE avoids
             # lock upgrades that would fail under concurrent writers.
             "OPTIONS": {

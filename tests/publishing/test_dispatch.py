@@ -151,6 +151,7 @@ def test_worker_crash_before_sending_is_sent_once_after_reconciliation(net):
     dispatch.sweep(now=later)
     assert dispatch.sweep(now=later + timedelta(seconds=10))["absent"] == 1
     assert Delivery.objects.get().state == S.SCHEDULED
+    _due_now()
     _run_once()
     assert Delivery.objects.get().state == S.PUBLISHED
     assert len(net.calls) == 1
