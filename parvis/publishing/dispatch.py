@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -283,7 +283,7 @@ class Dispatcher:
             self._safely(record_outcomes, done_results)
         finally:
             pool.shutdown(wait=True)
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     def _claim(self, limit: int) -> list[Job]:
         if limit <= 0:

@@ -4,6 +4,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from parvis.channels.models import Channel
@@ -85,6 +86,7 @@ def _run_once(n=1):
         ids = dispatch.claim_due(now=timezone.now(), owner=owner, limit=500)
         jobs, _ = dispatch.build_jobs(ids)
         results.extend(dispatch.execute(j) for j in jobs)
+        connection.close()
 
     threads = [threading.Thread(target=one) for _ in range(n)]
     for t in threads:
