@@ -226,10 +226,16 @@ def _count_problems(name: str, media: list[MediaInfo], limits: NetworkLimits) ->
             )
         )
     if images and limits.max_images == 0:
-        problems.append(Problem("images_not_accepted", "media", f"{name} n'accepte pas d'image, seulement une vidéo."))
+        problems.append(
+            Problem("images_not_accepted", "media", f"{name} n'accepte pas d'image, seulement une vidéo.")
+        )
     elif images > limits.max_images:
         problems.append(
-            Problem("too_many_images", "media", f"Trop d'images pour {name} : {images}, {limits.max_images} au maximum.")
+            Problem(
+                "too_many_images",
+                "media",
+                f"Trop d'images pour {name} : {images}, {limits.max_images} au maximum.",
+            )
         )
     if videos and limits.max_videos == 0:
         problems.append(Problem("videos_not_accepted", "media", f"{name} n'accepte pas de vidéo."))
@@ -308,12 +314,16 @@ def _one_media_problems(name: str, index: int, m: MediaInfo, limits: NetworkLimi
     if max_bytes is not None and m.size_bytes > max_bytes:
         actual, limit = _sizes(m.size_bytes, max_bytes)
         problems.append(
-            Problem(f"{kind}_too_heavy", field, f"{label} trop lourde pour {name} : {actual}, {limit} au maximum.")
+            Problem(
+                f"{kind}_too_heavy", field, f"{label} trop lourde pour {name} : {actual}, {limit} au maximum."
+            )
         )
     if min_bytes is not None and m.size_bytes < min_bytes:
         actual, limit = _sizes(m.size_bytes, min_bytes)
         problems.append(
-            Problem(f"{kind}_too_light", field, f"{label} trop légère pour {name} : {actual}, {limit} au minimum.")
+            Problem(
+                f"{kind}_too_light", field, f"{label} trop légère pour {name} : {actual}, {limit} au minimum."
+            )
         )
     if m.ratio is not None and not _ratio_ok(m.ratio, low, high):
         if low is not None and low == high:
@@ -335,7 +345,9 @@ def _one_media_problems(name: str, index: int, m: MediaInfo, limits: NetworkLimi
     if m.width and m.height:
         if (min_w and m.width < min_w) or (min_h and m.height < min_h):
             needed = " × ".join(
-                p for p in (f"{min_w} px de large" if min_w else "", f"{min_h} px de haut" if min_h else "") if p
+                p
+                for p in (f"{min_w} px de large" if min_w else "", f"{min_h} px de haut" if min_h else "")
+                if p
             )
             problems.append(
                 Problem(
@@ -346,7 +358,9 @@ def _one_media_problems(name: str, index: int, m: MediaInfo, limits: NetworkLimi
             )
         if (max_w and m.width > max_w) or (max_h and m.height > max_h):
             allowed = " × ".join(
-                p for p in (f"{max_w} px de large" if max_w else "", f"{max_h} px de haut" if max_h else "") if p
+                p
+                for p in (f"{max_w} px de large" if max_w else "", f"{max_h} px de haut" if max_h else "")
+                if p
             )
             problems.append(
                 Problem(
@@ -399,7 +413,9 @@ def _without_entities(text: str) -> str:
     return regex.sub(r"[#@＃＠][\w.@\-]+", " ", text)
 
 
-def _accessibility_problems(name: str, text: str, media: list[MediaInfo], limits: NetworkLimits) -> list[Problem]:
+def _accessibility_problems(
+    name: str, text: str, media: list[MediaInfo], limits: NetworkLimits
+) -> list[Problem]:
     problems = []
     for index, m in enumerate(media):
         if m.kind == "image" and not m.alt_text.strip():
@@ -431,7 +447,13 @@ def _accessibility_problems(name: str, text: str, media: list[MediaInfo], limits
                     WARNING,
                 )
             )
-        if m.kind == "video" and limits.prefers_vertical_video and m.width and m.height and m.width >= m.height:
+        if (
+            m.kind == "video"
+            and limits.prefers_vertical_video
+            and m.width
+            and m.height
+            and m.width >= m.height
+        ):
             problems.append(
                 Problem(
                     "video_not_vertical",
@@ -529,7 +551,9 @@ def validate_variant(
                 )
             )
         if any(ch in limits.forbidden_chars for ch in title):
-            problems.append(Problem("title_forbidden_chars", "title", f"{name} refuse « < » et « > » dans le titre."))
+            problems.append(
+                Problem("title_forbidden_chars", "title", f"{name} refuse « < » et « > » dans le titre.")
+            )
     if not text.strip() and not media and not link.strip() and limits.text_only_allowed:
         problems.append(Problem("empty_post", "text", f"Publication vide pour {name} : écrivez un texte."))
     problems += _count_problems(name, media, limits)

@@ -98,7 +98,9 @@ def _open(source: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, bool]:
 
 
 def _probe_image(fileobj: BinaryIO, name: str, max_pixels: int) -> tuple[str, int, int]:
-    unreadable = MediaError(f"L'image « {name} » est illisible ou abîmée : enregistrez-la de nouveau et réessayez.")
+    unreadable = MediaError(
+        f"L'image « {name} » est illisible ou abîmée : enregistrez-la de nouveau et réessayez."
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -140,7 +142,9 @@ def _number(value) -> float | None:
 
 
 def _probe_video(fileobj: BinaryIO, name: str) -> tuple[int, int, float | None, bool]:
-    unreadable = MediaError(f"La vidéo « {name} » est illisible ou abîmée : exportez-la de nouveau et réessayez.")
+    unreadable = MediaError(
+        f"La vidéo « {name} » est illisible ou abîmée : exportez-la de nouveau et réessayez."
+    )
     fileobj.seek(0)
     try:
         info = _MediaInfoParser.parse(fileobj)
@@ -195,7 +199,9 @@ def probe_file(
             )
         kind, mime = sniffed
         if mime == "image/heic":
-            raise MediaError(f"Le format HEIC de « {name} » n'est pas pris en charge : exportez la photo en JPEG.")
+            raise MediaError(
+                f"Le format HEIC de « {name} » n'est pas pris en charge : exportez la photo en JPEG."
+            )
         if kind == "image":
             mime, width, height = _probe_image(fileobj, name, max_pixels)
             return MediaInfo("image", mime, size, width, height, None, alt_text, False)

@@ -9,7 +9,15 @@ BODY = "Conseil municipal ce soir à 19 h."
 
 @pytest.mark.parametrize(
     "network",
-    [Network.FACEBOOK, Network.THREADS, Network.LINKEDIN, Network.X, Network.YOUTUBE, Network.MASTODON, Network.BLUESKY],
+    [
+        Network.FACEBOOK,
+        Network.THREADS,
+        Network.LINKEDIN,
+        Network.X,
+        Network.YOUTUBE,
+        Network.MASTODON,
+        Network.BLUESKY,
+    ],
 )
 def test_link_is_appended_on_its_own_line(network):
     assert derive_variant_text(network, BODY, LINK) == f"{BODY}\n\n{LINK}"

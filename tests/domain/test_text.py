@@ -182,7 +182,10 @@ def test_extract_mentions(text, expected):
     [
         ("", []),
         ("Voir https://arras.fr/agenda.", ["https://arras.fr/agenda"]),
-        ("(https://fr.wikipedia.org/wiki/Arras_(Pas-de-Calais))", ["https://fr.wikipedia.org/wiki/Arras_(Pas-de-Calais)"]),
+        (
+            "(https://fr.wikipedia.org/wiki/Arras_(Pas-de-Calais))",
+            ["https://fr.wikipedia.org/wiki/Arras_(Pas-de-Calais)"],
+        ),
         ("www.arras.fr, et arras.fr/x!", ["www.arras.fr", "arras.fr/x"]),
         ("arras.fr seul", []),
         ("arras.com seul", ["arras.com"]),

@@ -50,8 +50,22 @@ CASES = [
     ("instagram", " ".join(f"@u{i}" for i in range(20)), [img()], "", "too_many_mentions", False),
     ("instagram", " ".join(f"@u{i}" for i in range(21)), [img()], "", "too_many_mentions", True),
     ("threads", " ".join(f"https://a.fr/{i}" for i in range(5)), [], "", "too_many_links", False),
-    ("threads", " ".join(f"https://a.fr/{i}" for i in range(5)) + " https://a.fr/0/", [], "", "too_many_links", False),
-    ("threads", " ".join(f"https://a.fr/{i}" for i in range(5)), [], "https://a.fr/0", "too_many_links", False),
+    (
+        "threads",
+        " ".join(f"https://a.fr/{i}" for i in range(5)) + " https://a.fr/0/",
+        [],
+        "",
+        "too_many_links",
+        False,
+    ),
+    (
+        "threads",
+        " ".join(f"https://a.fr/{i}" for i in range(5)),
+        [],
+        "https://a.fr/0",
+        "too_many_links",
+        False,
+    ),
     ("threads", " ".join(f"https://a.fr/{i}" for i in range(5)), [], "https://b.fr", "too_many_links", True),
     ("threads", " ".join(f"https://a.fr/{i}" for i in range(6)), [], "", "too_many_links", True),
     # media required
@@ -189,7 +203,9 @@ def test_big_numbers_use_french_separator():
 
 
 def test_ratio_message_gives_ratio_and_range():
-    [problem] = [p for p in validate_variant("instagram", "a", [img(w=1080, h=1920)]) if p.code == "image_ratio"]
+    [problem] = [
+        p for p in validate_variant("instagram", "a", [img(w=1080, h=1920)]) if p.code == "image_ratio"
+    ]
     assert problem.field == "media[0]"
     assert "1080×1920 px" in problem.message
     assert "0,56:1" in problem.message
@@ -201,12 +217,18 @@ def test_weight_message_shows_exact_bytes_when_rounding_hides_the_gap():
         p for p in validate_variant("bluesky", "a", [img(size=2_000_001)]) if p.code == "image_too_heavy"
     ]
     assert "2\u202f000\u202f001 octets" in problem.message
-    [problem] = [p for p in validate_variant("bluesky", "a", [img(size=3_500_000)]) if p.code == "image_too_heavy"]
+    [problem] = [
+        p for p in validate_variant("bluesky", "a", [img(size=3_500_000)]) if p.code == "image_too_heavy"
+    ]
     assert "3,5 Mo, 2 Mo au maximum" in problem.message
 
 
 def test_duration_message():
-    [problem] = [p for p in validate_variant("x", "a", [vid(duration=150, w=1280, h=720)]) if p.code == "video_too_long"]
+    [problem] = [
+        p
+        for p in validate_variant("x", "a", [vid(duration=150, w=1280, h=720)])
+        if p.code == "video_too_long"
+    ]
     assert "2 min 30 s, 2 min 20 s au maximum" in problem.message
 
 
@@ -225,7 +247,9 @@ def test_errors_come_before_warnings():
 
 
 def test_clean_variants_have_no_problem():
-    assert validate_variant("x", "Conseil municipal ce soir à 19 h. #Arras https://arras.fr/conseil", []) == []
+    assert (
+        validate_variant("x", "Conseil municipal ce soir à 19 h. #Arras https://arras.fr/conseil", []) == []
+    )
     assert validate_variant("instagram", "Le beffroi #Arras", [img(w=1080, h=1350)]) == []
     assert validate_variant("tiktok", "Fête de la musique", [vid()]) == []
     assert not has_errors(validate_variant("youtube", "Conseil", [vid(w=1920, h=1080)]))
@@ -242,4 +266,6 @@ def test_installation_limits_are_used():
     [("Conseil municipal", []), ("a" * 101, ["title_too_long"]), ("<b>", ["title_forbidden_chars"])],
 )
 def test_youtube_title(title, expected):
-    assert codes(validate_variant(Network.YOUTUBE, "a", [vid(w=1920, h=1080)], title=title), ERROR) == expected
+    assert (
+        codes(validate_variant(Network.YOUTUBE, "a", [vid(w=1920, h=1080)], title=title), ERROR) == expected
+    )

@@ -60,7 +60,10 @@ def test_too_long_text_is_not_ok():
     assert result["length"] == 312
     [problem] = result["problems"]
     assert problem["code"] == "text_too_long"
-    assert problem["message"] == "Texte trop long pour X : 312 caractères comptés comme X les compte, 280 au maximum."
+    assert (
+        problem["message"]
+        == "Texte trop long pour X : 312 caractères comptés comme X les compte, 280 au maximum."
+    )
 
 
 @pytest.mark.parametrize("network", ["instagram", "tiktok", "youtube", "snapchat"])
@@ -145,7 +148,9 @@ def parvis(tmp_path):
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
     def run(*args):
-        return subprocess.run([str(PARVIS), "check", *args], capture_output=True, text=True, env=env, timeout=60)
+        return subprocess.run(
+            [str(PARVIS), "check", *args], capture_output=True, text=True, env=env, timeout=60
+        )
 
     return run
 
@@ -153,7 +158,13 @@ def parvis(tmp_path):
 def test_subprocess_ok(parvis):
     proc = parvis("--network", "bluesky", "Bonjour", "Arras")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"network": "bluesky", "length": 13, "limit": 300, "ok": True, "problems": []}
+    assert json.loads(proc.stdout) == {
+        "network": "bluesky",
+        "length": 13,
+        "limit": 300,
+        "ok": True,
+        "problems": [],
+    }
 
 
 def test_subprocess_not_ok(parvis):

@@ -61,7 +61,9 @@ def test_exif_rotation_swaps_dimensions():
 
 def test_text_file_renamed_jpg_is_refused():
     with pytest.raises(MediaError, match="ni une image ni une vidéo") as exc:
-        probe_file(io.BytesIO("Compte rendu du conseil municipal, séance du 3 juin\n".encode()), "compte-rendu.jpg")
+        probe_file(
+            io.BytesIO("Compte rendu du conseil municipal, séance du 3 juin\n".encode()), "compte-rendu.jpg"
+        )
     assert "compte-rendu.jpg" in exc.value.message
 
 

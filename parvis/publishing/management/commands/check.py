@@ -91,15 +91,21 @@ class Command(DjangoCheckCommand):
         if path is None:
             return " ".join(args)
         if args:
-            raise CommandError("Donnez le texte en arguments ou avec --file, pas les deux.", returncode=USAGE_ERROR)
+            raise CommandError(
+                "Donnez le texte en arguments ou avec --file, pas les deux.", returncode=USAGE_ERROR
+            )
         try:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except FileNotFoundError:
             raise CommandError(f"Fichier introuvable : {path}", returncode=USAGE_ERROR) from None
         except UnicodeDecodeError:
-            raise CommandError(f"Le fichier {path} n'est pas un texte UTF-8.", returncode=USAGE_ERROR) from None
+            raise CommandError(
+                f"Le fichier {path} n'est pas un texte UTF-8.", returncode=USAGE_ERROR
+            ) from None
         except OSError as exc:
-            raise CommandError(f"Lecture impossible de {path} : {exc.strerror}", returncode=USAGE_ERROR) from None
+            raise CommandError(
+                f"Lecture impossible de {path} : {exc.strerror}", returncode=USAGE_ERROR
+            ) from None
         # An editor's final newline is not part of the post.
         return text.removesuffix("\n").removesuffix("\r")
