@@ -12,6 +12,8 @@ from parvis.channels.models import Channel
 from parvis.domain.adapt import derive_variant_text
 from parvis.domain.roles import Role
 from parvis.domain.states import DeliveryState, PublicationStatus
+from parvis.networks.registry import get_connector
+from parvis.networks.types import Credentials, PostRequest
 from parvis.organisations import reference
 from parvis.organisations.models import Authority, Membership
 from parvis.publishing.models import ApprovalRule, Delivery, Publication, Variant
@@ -93,7 +95,8 @@ def _authority() -> Authority:
 
 
 @transaction.atomic
-def load(now: datetime | None = None, *, publish_url: str | None = None) -> Authority:
+def load(now: datetime | None = None, *, publish: bool = False) -> Authority:
+    """Load the demo; with `publish`, past publications are posted on the running sandbox network."""
     now = now or timezone.now()
     if Authority.objects.filter(slug=DEMO_SLUG).exists():
         return Authority.objects.get(slug=DEMO_SLUG)
@@ -154,8 +157,11 @@ def load(now: datetime | None = None, *, publish_url: str | None = None) -> Auth
                     state=DeliveryState.PUBLISHED if past else DeliveryState.SCHEDULED,
                     published_at=at if past else None, attempts=1 if past else 0,
                 )
-                if past and publish_url:
-                    d.remote_id = f"demo-{d.pk}"
-                    d.remote_url = f"{publish_url}/{network}/{channel.handle}/posts/demo-{d.pk}"
+                if past and publish:
+                    # Really posted on the simulated network, so that "Voir sur le réseau" opens it.
+                    posted = get_connector(network, Credentials(channel.handle, {"token": "demo"}), sandbox=True).publish(
+                        PostRequest(text=derive_variant_text(network, body, link), marker=str(d.marker), link=link)
+                    )
+                    d.remote_id, d.remote_url = posted.remote_id, posted.url
                     d.save(update_fields=["remote_id", "remote_url"])
     return authority

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from parvis.ops import demo
+from parvis.ops import demo, runtime
 
 
 class Command(BaseCommand):
@@ -15,7 +15,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, no_serve, host, port, **options):
         call_command("migrate", verbosity=0, interactive=False)
-        authority = demo.load(publish_url=settings.SANDBOX_URL)
+        sandbox = runtime.start_sandbox()
+        try:
+            authority = demo.load(publish=True)
+        finally:
+            if sandbox and no_serve:
+                sandbox.terminate()
         self.stdout.write(self.style.SUCCESS(f"Démo prête : {authority.name} ({authority.insee_code}), "
                                              f"{authority.channels.count()} comptes simulés."))
         self.stdout.write(f"Données : {settings.DATA_DIR}")
@@ -26,4 +31,8 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write(f"Adresse : http://{host}:{port}/")
-        call_command("serve", host=host, port=port, sandbox=True)
+        try:
+            call_command("serve", host=host, port=port, sandbox=True)
+        finally:
+            if sandbox:
+                sandbox.terminate()
