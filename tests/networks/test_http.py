@@ -259,3 +259,41 @@ def test_client_errors_are_not_retried():
     with http.make_client(transport=httpx.MockTransport(handler)) as client:
         resp = http.request_with_retry(client, "GET", "https://n.test/x", sleep=lambda s: None)
     assert resp.status_code == 404 and len(calls) == 1
+
+
+# --- shared clients -----------------------------------------------------------------------------------------
+
+
+def test_shared_clients_spread_threads_over_shards_and_keep_each_thread_on_one():
+    clients = http.SharedClients(shards=4, max_connections_per_shard=2)
+    seen: dict[int, list] = {}
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        barrier.wait()  # 8 live threads at once: no thread identity is reused
+        seen[i] = [id(clients.get()) for _ in range(3)]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(len(set(ids)) == 1 for ids in seen.values())  # a thread keeps its client
+    per_client: dict[int, int] = {}
+    for ids in seen.values():
+        per_client[ids[0]] = per_client.get(ids[0], 0) + 1
+    assert sorted(per_client.values()) == [2, 2, 2, 2]  # evenly spread
+    first = clients.get()
+    clients.close()
+    assert first.is_closed
+    assert clients.get() is not first and not clients.get().is_closed
+    clients.close()
+
+
+def test_shared_clients_are_rebuilt_after_a_fork(monkeypatch):
+    clients = http.SharedClients(shards=2)
+    parent = clients.get()
+    monkeypatch.setattr(http.os, "getpid", lambda: -1)  # as seen from a forked child
+    assert clients.get() is not parent
+    clients.close()
+    parent.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -11,26 +10,18 @@ import httpx
 
 from .. import errors
 from ..base import Connector
-from ..http import make_client, make_timeout, network_slot, request_with_retry, retry_after_seconds
+from ..http import SharedClients, make_timeout, network_slot, request_with_retry, retry_after_seconds
 from ..types import Credentials, PostRequest, PostResult
 from .server import NETWORKS
 
 DEFAULT_URL = "http://127.0.0.1:8765"
-POOL_SIZE = 128  # the dispatcher publishes from up to 64 threads; lookups run beside them
-
-_client: httpx.Client | None = None
-_client_pid: int | None = None
-_client_lock = threading.Lock()
+# The dispatcher publishes from up to 64 threads, lookups run beside them: 8 pools of up to 32 connections.
+_clients = SharedClients(shards=8, max_connections_per_shard=32)
 
 
 def shared_client() -> httpx.Client:
-    """One pooled client per process (httpx.Client is thread-safe); rebuilt after a fork."""
-    global _client, _client_pid
-    with _client_lock:
-        if _client is None or _client_pid != os.getpid():
-            _client = make_client(max_connections=POOL_SIZE)
-            _client_pid = os.getpid()
-        return _client
+    """The calling thread's pooled client (shared with other threads, thread-safe, rebuilt after a fork)."""
+    return _clients.get()
 
 
 def sandbox_url() -> str:
