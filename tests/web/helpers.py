@@ -16,3 +16,10 @@ def publication(authority, channels, *, title="Fête de la musique", when: datet
             Delivery.objects.create(publication=pub, channel=c, authority=authority, due_at=when, run_after=when,
                                     state=delivery_state)
     return pub
+
+
+def page(response) -> str:
+    """The response's HTML with entities decoded, to look for French sentences with apostrophes."""
+    import html
+
+    return html.unescape(response.content.decode())
