@@ -1,12 +1,13 @@
 import pytest
-from django.conf import settings
 
 from tests.factories import AuthorityFactory, ChannelFactory, team
 
 
 @pytest.fixture(autouse=True)
-def _plain_static(settings):
+def _fast_test_settings(settings):
     # Tests render pages without a collectstatic manifest.
+    # A fast hasher: each team() creates five users with a password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
@@ -36,5 +37,3 @@ def other(db):
     a = AuthorityFactory(slug="lens", name="Lens")
     return {"authority": a, "members": team(a), "channel": ChannelFactory(authority=a)}
 
-
-_ = settings
