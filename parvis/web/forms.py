@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from parvis.domain.states import PublicationStatus
 from parvis.web.labels import PUBLICATION_STATUS_LABELS
 
+MIN_YEAR, MAX_YEAR = 1900, 2200  # keeps month arithmetic away from date.min and date.max
 VIEWS = {"mois": "month", "semaine": "week"}
 WEEKDAYS_FR = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 
@@ -38,6 +39,8 @@ def parse_local_datetime(value: str, tz: zoneinfo.ZoneInfo, *, field_name: str =
         raise ValidationError(
             {field_name: f"Date et heure illisibles : « {raw[:40]} ». Format attendu : JJ/MM/AAAA HH:MM."}
         ) from None
+    if not MIN_YEAR <= naive.year <= MAX_YEAR:
+        raise ValidationError({field_name: f"Date hors des limites : l'année doit être entre {MIN_YEAR} et {MAX_YEAR}."})
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=tz, fold=0)
@@ -68,7 +71,10 @@ def parse_calendar_query(params, *, today: date, channel_ids: set[int]) -> Calen
     raw_date = (params.get("date") or "").strip()
     if raw_date:
         try:
-            q.day = date.fromisoformat(raw_date)
+            parsed = date.fromisoformat(raw_date)
+            if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+                raise ValueError
+            q.day = parsed
         except ValueError:
             q.errors.append(f"Date invalide : « {raw_date[:30]} ». Format attendu : AAAA-MM-JJ, par exemple 2026-03-29.")
     raw_channel = (params.get("compte") or "").strip()

@@ -63,6 +63,8 @@ def test_calendar_renders_for_every_role(client, members, channels, role, vue):
     [
         ("date=2026-02-30", "Date invalide"),
         ("date=demain", "Date invalide"),
+        ("date=9999-12-31", "Date invalide"),
+        ("date=0001-01-01&vue=semaine", "Date invalide"),
         ("statut=publiee", "Statut inconnu"),
         ("vue=annee", "Vue inconnue"),
         ("compte=abc", "Compte inconnu"),

@@ -83,6 +83,7 @@ def test_nonexistent_local_time_uses_fold_zero(client, members, channels):
     [
         ({"scheduled_at": "31/02/2026 10:00"}, "Date et heure illisibles"),
         ({"scheduled_at": "2020-01-01T10:00"}, "Cette date est déjà passée"),
+        ({"scheduled_at": "9999-12-31T23:59"}, "Date hors des limites"),
         ({"title": "  "}, "Donnez un titre interne"),
         ({"channels": ["999999"]}, "n'existe pas dans votre collectivité"),
         ({"channels": []}, "Choisissez au moins un compte"),
