@@ -124,7 +124,7 @@ _LOCATIONS = frozenset({"body", "query", "path", "header", "cookie", "form", "fi
 
 
 def _field_name(loc) -> str:
-    parts = [str(p) for p in loc]
+    parts = [str(p) for p in loc if p != "[key]"]  # a bad dict key: name the key itself
     where = parts[0] if parts and parts[0] in _LOCATIONS else ""
     if where:
         parts = parts[1:]

@@ -505,6 +505,7 @@ def resolve(request, slug: str, delivery_id: ObjectId, payload: ResolveIn):
 
 
 @router.get("/authorities/{slug}/calendar", response={200: CalendarOut, **ERRORS}, tags=["Calendrier"],
+            by_alias=True,
             summary="Publications et diffusions d'une période",
             description="Heures en UTC (ISO 8601), avec le nom du fuseau horaire de la collectivité.")
 def calendar(request, slug: str, filters: Query[CalendarQuery]):

@@ -44,6 +44,12 @@ def token_client(user) -> Client:
     return Client(headers={"Authorization": f"Bearer {token}"})
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Every test creates a team; the production hasher would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def members(db):
     return team()

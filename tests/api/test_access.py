@@ -1,5 +1,7 @@
 """Every endpoint: 401 without a valid token, 404 for another authority, 403 for each role lacking the permission."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -46,7 +48,7 @@ def objects(members):
     director = members[Role.DIRECTOR]
     channel = ChannelFactory(authority=director.authority)
     pub = actions.create_publication(director, title="Brouillon", body="Texte.", channel_ids=[channel.id],
-                                     scheduled_at=timezone.now() + timezone.timedelta(days=1))
+                                     scheduled_at=timezone.now() + timedelta(days=1))
     other = Publication.objects.create(authority=director.authority, title="Ancienne", status="failed")
     delivery = Delivery.objects.create(publication=other, channel=channel, authority=director.authority,
                                        state=DeliveryState.FAILED, due_at=timezone.now(), run_after=timezone.now())
@@ -150,7 +152,7 @@ def test_only_digest_stored_and_last_used_written_at_most_once_a_minute(members)
     client.get(f"{BASE}/authorities")
     record.refresh_from_db()
     assert record.last_used_at == first  # same minute: no write
-    ApiToken.objects.filter(pk=record.pk).update(last_used_at=first - timezone.timedelta(minutes=2))
+    ApiToken.objects.filter(pk=record.pk).update(last_used_at=first - timedelta(minutes=2))
     client.get(f"{BASE}/authorities")
     record.refresh_from_db()
     assert record.last_used_at > first
