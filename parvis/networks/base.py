@@ -28,5 +28,5 @@ class Connector(ABC):
     def delete(self, remote_id: str) -> None:
         raise NotImplementedError(f"{self.network}: suppression non prise en charge")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 — optional hook, most connectors share pooled clients
         """Release pooled connections."""

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from parvis.audit.models import AuditEvent
@@ -126,6 +126,8 @@ def execute(job: Job) -> Result:
             job.network, job.credentials, sandbox=job.sandbox, timeout=settings.NETWORK_TIMEOUT_SECONDS
         )
         return Result(job, posted=connector.publish(job.post))
+    except NotImplementedError as exc:  # no connector for this network yet: nothing was sent
+        return Result(job, error=net_errors.Permanent(str(exc)))
     except Exception as exc:  # noqa: BLE001 — every outcome must reach the ledger
         return Result(job, error=exc)
 
@@ -145,11 +147,11 @@ def _event(delivery_id: int, authority_id: int, verb: str, after: dict) -> Audit
 
 
 def record_outcomes(results: list[Result], *, now: datetime | None = None) -> None:
-    """Write a batch of outcomes in one transaction; conditional on the row still being ours."""
+    """Write a batch of outcomes in one transaction; each write is conditional on the row still being ours."""
     if not results:
         return
     now = now or timezone.now()
-    events, reconnect_channels = [], set()
+    events, reconnect_channels, published = [], set(), []
     ids = [r.job.delivery_id for r in results]
     meta = {d["id"]: d for d in Delivery.objects.filter(id__in=ids).values("id", "authority_id", "publication_id", "channel_id")}
     with transaction.atomic():
@@ -157,13 +159,10 @@ def record_outcomes(results: list[Result], *, now: datetime | None = None) -> No
             info = meta.get(r.job.delivery_id)
             if info is None:
                 continue
-            mine = Delivery.objects.filter(id=r.job.delivery_id, state__in=[S.SENDING, S.UNCONFIRMED], marker=r.job.marker)
             if r.posted is None and isinstance(r.error, net_errors.Duplicate) and getattr(r.error, "remote_id", ""):
                 r = Result(r.job, posted=PostResult(r.error.remote_id, getattr(r.error, "url", "")))
             if r.posted is not None:
-                if mine.update(**_published_update(r.posted, now)):
-                    events.append(_event(r.job.delivery_id, info["authority_id"], "delivery.published",
-                                         {"remote_id": r.posted.remote_id, "url": r.posted.url}))
+                published.append(r)
                 continue
             err = r.error
             code = getattr(err, "code", "outcome_unknown")
@@ -174,11 +173,14 @@ def record_outcomes(results: list[Result], *, now: datetime | None = None) -> No
                            error_detail=detail, updated_at=now)
             if outcome.state == S.SCHEDULED:
                 changes.update(run_after=outcome.run_after or now, lease_owner="", lease_expires_at=None)
-            if mine.filter(state=S.SENDING, lease_owner=r.job.owner).update(**changes):
+            if Delivery.objects.filter(id=r.job.delivery_id, state=S.SENDING, lease_owner=r.job.owner,
+                                       marker=r.job.marker).update(**changes):
                 events.append(_event(r.job.delivery_id, info["authority_id"], f"delivery.{outcome.state}",
                                      {"error_code": code, "detail": detail}))
                 if outcome.channel_needs_reconnect:
                     reconnect_channels.add(info["channel_id"])
+        for chunk in (published[i:i + 200] for i in range(0, len(published), 200)):
+            events += _record_published(chunk, meta, now)
         if reconnect_channels:
             Channel.objects.filter(id__in=reconnect_channels).update(status=Channel.Status.RECONNECT)
             from .tasks import notify_channel_reconnect
@@ -189,17 +191,40 @@ def record_outcomes(results: list[Result], *, now: datetime | None = None) -> No
         refresh_publication_status({m["publication_id"] for m in meta.values()})
 
 
+def _record_published(results: list[Result], meta: dict, now: datetime) -> list[AuditEvent]:
+    """One UPDATE for a batch of successes (the hot path), on the rows still ours: a sweep may have
+    turned one into `unconfirmed` meanwhile, which a success also settles."""
+    candidates = Delivery.objects.filter(id__in=[r.job.delivery_id for r in results],
+                                         state__in=[S.SENDING, S.UNCONFIRMED])
+    if connection.features.has_select_for_update:
+        candidates = candidates.select_for_update()
+    markers = dict(candidates.values_list("id", "marker"))
+    ours = [r for r in results if str(markers.get(r.job.delivery_id, "")) == r.job.marker]
+    if not ours:
+        return []
+    by_id = {r.job.delivery_id: r.posted for r in ours}
+    changes = _published_update(PostResult("", ""), now)
+    changes["remote_id"] = Case(*[When(id=i, then=Value(p.remote_id)) for i, p in by_id.items()])
+    changes["remote_url"] = Case(*[When(id=i, then=Value(p.url)) for i, p in by_id.items()])
+    Delivery.objects.filter(id__in=by_id).update(**changes)
+    return [_event(i, meta[i]["authority_id"], "delivery.published", {"remote_id": p.remote_id, "url": p.url})
+            for i, p in by_id.items()]
+
+
 def refresh_publication_status(publication_ids) -> None:
     """A publication's status follows its deliveries once they are all final."""
     states: dict[int, list[str]] = {}
     for pub_id, state in Delivery.objects.filter(publication_id__in=publication_ids).values_list("publication_id", "state"):
         states.setdefault(pub_id, []).append(state)
+    by_outcome: dict[str, list[int]] = {}
     for pub_id, pub_states in states.items():
         outcome = publication_outcome(pub_states)
         if outcome is not None:
-            Publication.objects.filter(id=pub_id, status__in=["approved", "partial", "failed"]).exclude(
-                status=outcome
-            ).update(status=outcome)
+            by_outcome.setdefault(outcome, []).append(pub_id)
+    for outcome, pub_ids in by_outcome.items():
+        Publication.objects.filter(id__in=pub_ids, status__in=["approved", "partial", "failed"]).exclude(
+            status=outcome
+        ).update(status=outcome)
 
 
 def sweep(*, now: datetime | None = None, reconcile_after: timedelta = timedelta(seconds=5)) -> dict:

@@ -243,6 +243,8 @@ class SandboxState:
                     "VALUES (:network, :handle, :marker, :text, :link, :media, :created_at)", row,
                 )
             except sqlite3.IntegrityError:
+                # Counted: on a network without marker de-duplication this would be a second post.
+                self.count("duplicate_marker")
                 existing = self._by_marker(network, marker)
                 raise Rejected(409, "duplicate", "A post with this marker already exists.",
                                id=str(existing["id"]), url=self.url(existing)) from None
