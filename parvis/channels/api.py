@@ -11,6 +11,7 @@ from parvis.domain.roles import Permission
 from parvis.organisations.api import (
     MAX_ID,
     ErrorOut,
+    InputSchema,
     ShortText,
     UtcDateTime,
     ValidationErrorOut,
@@ -25,7 +26,7 @@ AccountKind = Literal["institutional", "personal"]
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = lundi … 6 = dimanche")]
 
 
-class SlotIn(Schema):
+class SlotIn(InputSchema):
     weekday: Weekday
     time: Annotated[str, Field(max_length=5, description="Heure locale HH:MM", examples=["09:30"])]
 
@@ -36,7 +37,7 @@ class SlotOut(Schema):
 
 
 # `str = None`: a field may be left out, but an explicit null is refused (the columns are not nullable).
-class EditorialIn(Schema):
+class EditorialIn(InputSchema):
     display_name: ShortText = None
     account_kind: AccountKind = None
     audience: ShortText = None

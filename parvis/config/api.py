@@ -69,13 +69,19 @@ class SessionAuth(APIKeyCookie):
 
 
 class JsonParser(Parser):
+    """JSON bodies must be objects; anything else is a 422 on `body`, never a 400 or a 500."""
+
     def parse_body(self, request):
         try:
-            return json.loads(request.body)
-        except ValueError as exc:  # includes UnicodeDecodeError
+            data = json.loads(request.body)
+        except (ValueError, RecursionError) as exc:  # ValueError includes UnicodeDecodeError
             raise NinjaValidationError(
                 [{"loc": ("body",), "type": "json_invalid", "msg": f"JSON illisible ({exc})."}]
             ) from exc
+        if not isinstance(data, dict):
+            # ninja would read attributes off a list or a string and see an empty object.
+            raise NinjaValidationError([{"loc": ("body",), "type": "dict_type", "msg": "object expected"}])
+        return data
 
 
 api = NinjaAPI(
@@ -135,6 +141,8 @@ def _field_name(loc) -> str:
 
 def _french(error: dict) -> str:
     kind = error.get("type", "")
+    if kind == "json_invalid":
+        return str(error.get("msg", "JSON illisible."))
     if kind == "value_error":  # our own validators: the message is already French
         return str(error.get("msg", "")).removeprefix("Value error, ")
     template = _FRENCH.get(kind)

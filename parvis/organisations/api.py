@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, PlainSerializer
 
 from parvis.domain.roles import ROLE_LABELS_FR, Permission, can
 
@@ -82,6 +82,12 @@ def member(request, slug: str, permission: Permission = Permission.VIEW) -> Memb
     if not can(membership.role, permission):
         raise PermissionDenied(f"Votre rôle ne permet pas de {PERMISSION_LABELS_FR[permission]}.")
     return membership
+
+
+class InputSchema(Schema):
+    """Base of request bodies: an unknown field is an error (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

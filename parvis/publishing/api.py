@@ -18,6 +18,7 @@ from parvis.organisations.api import (
     AwareDateTime,
     ErrorOut,
     Id,
+    InputSchema,
     Text,
     UtcDateTime,
     ValidationErrorOut,
@@ -45,7 +46,7 @@ router = Router()
 # --- Schemas ----------------------------------------------------------------------------------------
 
 
-class PublicationIn(Schema):
+class PublicationIn(InputSchema):
     title: Title
     body: Text = ""
     link: Link = ""
@@ -59,7 +60,7 @@ class PublicationIn(Schema):
 
 
 # `T = None`: a field may be left out, but an explicit null is refused (except scheduled_at: null clears it).
-class PublicationPatch(Schema):
+class PublicationPatch(InputSchema):
     title: Title = None
     body: Text = None
     link: Link = None
@@ -70,20 +71,20 @@ class PublicationPatch(Schema):
     variant_texts: dict[Id, Text] = None
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(InputSchema):
     scheduled_at: AwareDateTime = Field(None, description="Heure choisie (mode « at »).")
     schedule_mode: ScheduleMode = Field(None, description="« at », « next_slot » ou « now ».")
 
 
-class CommentIn(Schema):
+class CommentIn(InputSchema):
     comment: Text = ""
 
 
-class RequiredCommentIn(Schema):
+class RequiredCommentIn(InputSchema):
     comment: Annotated[Text, Field(min_length=1)]
 
 
-class ResolveIn(Schema):
+class ResolveIn(InputSchema):
     published: bool = Field(description="Vrai si la publication apparaît bien sur le réseau.")
     url: Link = ""
 

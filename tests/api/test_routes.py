@@ -71,6 +71,7 @@ def test_create_channel_then_edit_editorial_line(as_role):
     ({"network": "mastodon", "handle": "x", "slots": [{"weekday": 1, "time": "25:99"}]}, "slots"),
     ({"network": "mastodon", "handle": "x", "target_posts_per_week": -1}, "target_posts_per_week"),
     ({"network": "mastodon", "handle": "x", "tone": None}, "tone"),
+    ({"network": "mastodon", "handle": "x", "tones": "chaleureux"}, "tones"),  # typo: not ignored
 ])
 def test_create_channel_bad_input_422_names_field(as_role, body, field):
     response = as_role(R.DIRECTOR).post("/channels", body)
@@ -86,6 +87,21 @@ def test_duplicate_channel_422(as_role, channel):
 def test_patch_channel_bad_slots_422(as_role, channel):
     response = as_role(R.DIRECTOR).patch(f"/channels/{channel.id}", {"slots": [{"weekday": 0, "time": "9h"}]})
     assert response.status_code == 422 and "slots" in response.json()["errors"]
+
+
+def test_objects_of_another_authority_are_404_under_my_slug(as_role, members):
+    other = ChannelFactory()  # another authority
+    pub = Publication.objects.create(authority=other.authority, title="Ailleurs")
+    delivery = Delivery.objects.create(publication=pub, channel=other, authority=other.authority,
+                                       state=DeliveryState.FAILED, due_at=timezone.now(), run_after=timezone.now())
+    api = as_role(R.DIRECTOR)
+    assert api.get(f"/channels/{other.id}").status_code == 404
+    assert api.patch(f"/channels/{other.id}", {"tone": "x"}).status_code == 404
+    assert api.get(f"/publications/{pub.id}").status_code == 404
+    assert api.post(f"/publications/{pub.id}/cancel").status_code == 404
+    assert api.post(f"/deliveries/{delivery.id}/retry").status_code == 404
+    assert api.post("/publications", {"title": "x", "channels": [other.id]}).status_code == 422
+    assert Delivery.objects.get(pk=delivery.pk).state == DeliveryState.FAILED
 
 
 def test_unknown_channel_404(as_role):
