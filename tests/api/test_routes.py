@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from parvis.domain.roles import Role
 from parvis.domain.states import DeliveryState
-from parvis.publishing.models import ApprovalDecision, Delivery, Publication
+from parvis.publishing.models import ApprovalDecision, ApprovalRule, Delivery, Publication
 from tests.factories import ChannelFactory, one_level_rule
 
 from .conftest import later
@@ -231,6 +231,18 @@ def test_full_flow_contributor_submits_director_approves_deliveries_scheduled(as
     assert delivery["due_at"] == pub["scheduled_at"]
     assert Delivery.objects.get().state == DeliveryState.SCHEDULED
     assert [d["decision"] for d in data["decisions"]] == ["approve"]
+
+
+def test_an_official_named_in_the_rule_approves_whatever_their_role(as_role, members, channel):
+    authority = members[R.DIRECTOR].authority
+    official = members[R.VIEWER]
+    ApprovalRule.objects.create(authority=authority, levels=[{"roles": [], "users": [official.user_id]}])
+    pub = _create(as_role(R.CONTRIBUTOR), channel)
+    as_role(R.CONTRIBUTOR).post(f"/publications/{pub['id']}/submit")
+    assert as_role(R.REVIEWER).post(f"/publications/{pub['id']}/approve").status_code == 403  # not listed
+    response = as_role(R.VIEWER).post(f"/publications/{pub['id']}/approve")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"
 
 
 def test_author_cannot_approve_own_publication(as_role, members, channel):
