@@ -25,3 +25,9 @@ def _no_real_network():
     socket.socket.connect = _loopback_only
     yield
     socket.socket.connect = _real_connect
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Each test creates a whole team; the default hasher's deliberate slowness would dominate the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["authority", "-created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.verb}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Le journal d'audit est en ajout seul.")

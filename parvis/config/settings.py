@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI's files itself: no CDN needed on a closed network
     "parvis.organisations",
     "parvis.channels",
     "parvis.publishing",

@@ -55,6 +55,20 @@ ROLE_LABELS_FR = {
 }
 
 
+PERMISSION_LABELS_FR = {
+    Permission.VIEW: "consulter cette collectivité",
+    Permission.DRAFT: "écrire ou modifier des publications",
+    Permission.SUBMIT: "envoyer des publications en validation",
+    Permission.SCHEDULE: "programmer, annuler ou relancer des publications",
+    Permission.APPROVE: "approuver ou refuser des publications",
+    Permission.COMMENT: "commenter des publications",
+    Permission.MANAGE_CHANNELS: "gérer les comptes de réseaux sociaux",
+    Permission.MANAGE_MEMBERS: "gérer l'équipe",
+    Permission.MANAGE_RULES: "gérer les règles d'approbation",
+    Permission.VIEW_AUDIT: "consulter le journal d'audit",
+}
+
+
 def can(role: str | Role | None, permission: Permission) -> bool:
     if role is None:
         return False

@@ -7,7 +7,6 @@ the same answers as the UI: another authority is a 404, a missing permission a 4
 from datetime import UTC, datetime
 from typing import Annotated
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -16,7 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, PlainSeri
 from parvis.domain.roles import ROLE_LABELS_FR, Permission, can
 
 from .models import Authority, Membership
-from .queries import authorities_of, membership_for
+from .queries import authorities_of, membership_for, require
 
 # SQLite and PostgreSQL both store signed 64-bit integers: a bigger id would crash the query.
 MAX_ID = 2**63 - 1
@@ -57,18 +56,6 @@ ERROR_RESPONSES_DOC = {
 }
 
 
-PERMISSION_LABELS_FR = {
-    Permission.VIEW: "consulter cette collectivité",
-    Permission.DRAFT: "écrire ou modifier des publications",
-    Permission.SUBMIT: "envoyer des publications en validation",
-    Permission.SCHEDULE: "programmer, annuler ou relancer des publications",
-    Permission.APPROVE: "approuver ou refuser des publications",
-    Permission.COMMENT: "commenter des publications",
-    Permission.MANAGE_CHANNELS: "gérer les comptes de réseaux sociaux",
-    Permission.MANAGE_MEMBERS: "gérer l'équipe",
-    Permission.MANAGE_RULES: "gérer les règles d'approbation",
-    Permission.VIEW_AUDIT: "consulter le journal d'audit",
-}
 
 
 def member(request, slug: str, permission: Permission = Permission.VIEW) -> Membership:
@@ -80,7 +67,7 @@ def member(request, slug: str, permission: Permission = Permission.VIEW) -> Memb
         raise HttpError(401, "Authentification requise.")
     membership = membership_for(user, slug)
     if not can(membership.role, permission):
-        raise PermissionDenied(f"Votre rôle ne permet pas de {PERMISSION_LABELS_FR[permission]}.")
+        require(membership, permission)
     return membership
 
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from parvis.domain.roles import Permission, can
+from parvis.domain.roles import PERMISSION_LABELS_FR, Permission, can
 
 from .models import Authority, Membership
 
@@ -21,7 +21,7 @@ def membership_for(user, authority_slug: str) -> Membership:
 
 def require(membership: Membership, permission: Permission) -> None:
     if not can(membership.role, permission):
-        raise PermissionDenied(f"Votre rôle ne permet pas : {permission.value}")
+        raise PermissionDenied(f"Votre rôle ne permet pas de {PERMISSION_LABELS_FR[permission]}.")
 
 
 def authorities_of(user):

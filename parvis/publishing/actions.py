@@ -24,13 +24,21 @@ from parvis.domain.validation import MediaInfo, validate_variant
 from parvis.organisations.models import Membership
 from parvis.organisations.queries import require
 
-from .models import ApprovalDecision, ApprovalRule, Delivery, MediaAsset, Publication, PublicationMedia, Variant
+from .models import (
+    ApprovalDecision,
+    ApprovalRule,
+    Delivery,
+    MediaAsset,
+    Publication,
+    PublicationMedia,
+    Variant,
+)
 
 P = PublicationStatus
 APPROVAL_SALT = "parvis.approval-link"
 
 
-def _limit_overrides() -> dict | None:
+def limit_overrides() -> dict | None:
     import json
 
     raw = settings.NETWORK_LIMIT_OVERRIDES
@@ -198,7 +206,7 @@ def _back_to_draft(pub: Publication, *, reason: str) -> None:
 
 def variant_problems(pub: Publication) -> dict[int, list]:
     """Validation of every variant against its network's rules, keyed by channel id."""
-    overrides = _limit_overrides()
+    overrides = limit_overrides()
     media = [
         MediaInfo(kind=a.kind, mime_type=a.mime_type, size_bytes=a.size_bytes, width=a.width, height=a.height,
                   duration_s=a.duration_s, alt_text=a.alt_text, has_subtitles=a.has_subtitles)

@@ -245,7 +245,7 @@ def _delivery(d: Delivery) -> dict:
 
 def _variants(pub: Publication) -> list[dict]:
     problems = actions.variant_problems(pub)
-    overrides = actions._limit_overrides()
+    overrides = actions.limit_overrides()
     out = []
     for v in pub.variants.select_related("channel").order_by("channel__network", "channel__handle"):
         limits = get_limits(v.channel.network, overrides)

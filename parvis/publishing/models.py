@@ -79,6 +79,9 @@ class PublicationMedia(models.Model):
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["publication", "asset"], name="asset_once_per_publication")]
 
+    def __str__(self) -> str:
+        return f"{self.publication_id}#{self.position}"
+
 
 class Variant(models.Model):
     """The publication as it will appear on one channel."""
@@ -91,6 +94,9 @@ class Variant(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["publication", "channel"], name="one_variant_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} → {self.channel_id}"
 
 
 class ApprovalRule(models.Model):
@@ -110,6 +116,9 @@ class ApprovalRule(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{len(self.levels)} niveau(x) · {self.channel or 'toute la collectivité'}"
+
 
 class ApprovalDecision(models.Model):
     class Decision(models.TextChoices):
@@ -128,6 +137,9 @@ class ApprovalDecision(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} · niveau {self.level + 1}"
 
 
 class Delivery(models.Model):
@@ -162,3 +174,6 @@ class Delivery(models.Model):
             models.Index(fields=["state", "lease_expires_at"], name="delivery_lease"),
             models.Index(fields=["authority", "due_at"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} → {self.channel_id} ({self.state})"

@@ -188,7 +188,7 @@ class SandboxState:
         self.config = self.initial_config
         self.rng = random.Random(self.config.seed)
         self.rng_lock = threading.Lock()
-        self.counts: dict[str, int] = dict.fromkeys(("requests", *FAULTS, "daily_limit"), 0)
+        self.counts: dict[str, int] = dict.fromkeys(("requests", *FAULTS, "daily_limit", "duplicate_marker"), 0)
         self.base_url = ""
 
     def configure(self, changes: dict) -> SandboxConfig:

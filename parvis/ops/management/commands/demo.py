@@ -24,7 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Démo prête : {authority.name} ({authority.insee_code}), "
                                              f"{authority.channels.count()} comptes simulés."))
         self.stdout.write(f"Données : {settings.DATA_DIR}")
-        self.stdout.write("Identifiants (mot de passe « %s ») :" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Identifiants (mot de passe « {demo.DEMO_PASSWORD} ») :")
         for username, first, last, role in demo.DEMO_USERS:
             self.stdout.write(f"  {username:<10} {first} {last} — {role}")
         self.stdout.write("  admin      administration de l'instance")
