@@ -17,7 +17,7 @@ from parvis.channels.models import Channel
 from parvis.domain import approval as approval_rules
 from parvis.domain.adapt import derive_variant_text
 from parvis.domain.limits import get_limits
-from parvis.domain.roles import Permission
+from parvis.domain.roles import Permission, can
 from parvis.domain.slots import SlotError, next_free_slot, parse_slots
 from parvis.domain.states import DeliveryState, PublicationStatus, ensure_publication_transition
 from parvis.domain.validation import MediaInfo, validate_variant
@@ -273,6 +273,8 @@ def decide(membership: Membership | None, pub: Publication, decision: str, comme
     with transaction.atomic():
         pub = Publication.objects.select_for_update().get(pk=pub.pk)
         levels = approval_levels(pub)
+        if decision != "comment" and membership is not None:
+            may_decide(membership, levels)
         if decision != "comment":
             if pub.status != P.IN_REVIEW:
                 raise ValidationError({"status": "Cette publication n'attend pas de validation."})
@@ -312,6 +314,13 @@ def decide(membership: Membership | None, pub: Publication, decision: str, comme
         record(pub.authority, actor, f"publication.{decision}d" if decision != "reject" else "publication.rejected",
                pub, after={"level": pub.approval_level, "outcome": outcome, "comment": comment}, actor_label=label)
     return pub
+
+
+def may_decide(membership: Membership, levels) -> None:
+    """Approvers are the roles that may approve, or people named in a level (an elected official)."""
+    if can(membership.role, Permission.APPROVE) or any(membership.user_id in lv.user_ids for lv in levels):
+        return
+    raise PermissionDenied("Votre rôle ne permet pas d'approuver ni de refuser une publication.")
 
 
 def approval_link(membership: Membership, pub: Publication, *, name: str, email: str = "") -> str:
