@@ -2,10 +2,11 @@ import logging
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger("parvis.web")
 
-STATIC_CREDIT = "Données : découpage administratif (Etalab), Licence Ouverte"
+STATIC_CREDIT = _("Données : découpage administratif (Etalab), Licence Ouverte")
 
 
 @lru_cache(maxsize=1)

@@ -10,13 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext as _
 
 from parvis.domain.states import PublicationStatus
 from parvis.web.labels import PUBLICATION_STATUS_LABELS
 
 MIN_YEAR, MAX_YEAR = 1900, 2200  # keeps month arithmetic away from date.min and date.max
 VIEWS = {"mois": "month", "semaine": "week"}
-WEEKDAYS_FR = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def weekday_names() -> list[str]:
+    """Monday (0) to Sunday (6) in the active language (French: "lundi")."""
+    return [str(WEEKDAYS[i]) for i in range(7)]
 
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
@@ -37,10 +43,11 @@ def parse_local_datetime(value: str, tz: zoneinfo.ZoneInfo, *, field_name: str =
         naive = datetime.fromisoformat(raw)
     except ValueError:
         raise ValidationError(
-            {field_name: f"Date et heure illisibles : « {raw[:40]} ». Format attendu : JJ/MM/AAAA HH:MM."}
+            {field_name: _("Date et heure illisibles : « %(value)s ». Format attendu : JJ/MM/AAAA HH:MM.") % {"value": raw[:40]}}
         ) from None
     if not MIN_YEAR <= naive.year <= MAX_YEAR:
-        raise ValidationError({field_name: f"Date hors des limites : l'année doit être entre {MIN_YEAR} et {MAX_YEAR}."})
+        raise ValidationError({field_name: _("Date hors des limites : l'année doit être entre %(min)s et %(max)s.")
+                               % {"min": MIN_YEAR, "max": MAX_YEAR}})
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=tz, fold=0)
@@ -67,7 +74,7 @@ def parse_calendar_query(params, *, today: date, channel_ids: set[int]) -> Calen
     if vue in VIEWS:
         q.view = VIEWS[vue]
     else:
-        q.errors.append(f"Vue inconnue : « {vue[:30]} ». Choisissez « mois » ou « semaine ».")
+        q.errors.append(_("Vue inconnue : « %(value)s ». Choisissez « mois » ou « semaine ».") % {"value": vue[:30]})
     raw_date = (params.get("date") or "").strip()
     if raw_date:
         try:
@@ -76,7 +83,8 @@ def parse_calendar_query(params, *, today: date, channel_ids: set[int]) -> Calen
                 raise ValueError
             q.day = parsed
         except ValueError:
-            q.errors.append(f"Date invalide : « {raw_date[:30]} ». Format attendu : AAAA-MM-JJ, par exemple 2026-03-29.")
+            q.errors.append(_("Date invalide : « %(value)s ». Format attendu : AAAA-MM-JJ, par exemple 2026-03-29.")
+                            % {"value": raw_date[:30]})
     raw_channel = (params.get("compte") or "").strip()
     if raw_channel:
         try:
@@ -86,14 +94,15 @@ def parse_calendar_query(params, *, today: date, channel_ids: set[int]) -> Calen
         if cid in channel_ids:
             q.channel_id = cid
         else:
-            q.errors.append(f"Compte inconnu : « {raw_channel[:30]} ». Tous les comptes sont affichés.")
+            q.errors.append(_("Compte inconnu : « %(value)s ». Tous les comptes sont affichés.") % {"value": raw_channel[:30]})
     raw_status = (params.get("statut") or "").strip()
     if raw_status:
         if raw_status in PublicationStatus.__members__.values():
             q.status = raw_status
         else:
             known = ", ".join(f"{s.value} ({label})" for s, label in PUBLICATION_STATUS_LABELS.items())
-            q.errors.append(f"Statut inconnu : « {raw_status[:30]} ». Statuts possibles : {known}.")
+            q.errors.append(_("Statut inconnu : « %(value)s ». Statuts possibles : %(known)s.")
+                            % {"value": raw_status[:30], "known": known})
     return q
 
 
@@ -103,7 +112,7 @@ def parse_int_list(values, field_name: str) -> list[int]:
         try:
             out.append(int(v))
         except (TypeError, ValueError):
-            raise ValidationError({field_name: f"Valeur invalide : « {str(v)[:30]} »."}) from None
+            raise ValidationError({field_name: _("Valeur invalide : « %(value)s ».") % {"value": str(v)[:30]}}) from None
     return out
 
 
@@ -124,12 +133,13 @@ def parse_editorial_line(post) -> dict:
             if not 0 <= weekday <= 6:
                 raise ValueError
         except (TypeError, ValueError):
-            errors.setdefault("slots", []).append(f"Créneau {i} : jour inconnu.")
+            errors.setdefault("slots", []).append(_("Créneau %(n)s : jour inconnu.") % {"n": i})
             continue
         try:
             parsed = time.fromisoformat(tm)
         except ValueError:
-            errors.setdefault("slots", []).append(f"Créneau {i} : heure illisible « {tm[:10]} » (HH:MM attendu).")
+            errors.setdefault("slots", []).append(
+                _("Créneau %(n)s : heure illisible « %(value)s » (HH:MM attendu).") % {"n": i, "value": tm[:10]})
             continue
         slots.append({"weekday": weekday, "time": parsed.strftime("%H:%M")})
     raw_target = (post.get("target_posts_per_week") or "").strip()
@@ -140,7 +150,7 @@ def parse_editorial_line(post) -> dict:
             raise ValueError
     except ValueError:
         errors["target_posts_per_week"] = [
-            "Publications par semaine : indiquez un nombre entier entre 0 et 100."
+            _("Publications par semaine : indiquez un nombre entier entre 0 et 100.")
         ]
     if errors:
         raise ValidationError(errors)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
 from parvis.domain.states import DeliveryState, PublicationStatus
@@ -61,7 +62,7 @@ def build_feed(authority, *, base_url: str, now: datetime) -> bytes:
         ev.add("dtstamp", stamp)
         ev.add("dtstart", when)
         ev.add("dtend", when + EVENT_LENGTH)
-        ev.add("summary", f"[{', '.join(networks) or 'Sans compte'}] {pub.title}")
+        ev.add("summary", f"[{', '.join(networks) or gettext('Sans compte')}] {pub.title}")
         ev.add("description", publication_status_label(pub.status))
         ev.add("url", _url(base_url, pub, authority.slug))
         cal.add_component(ev)

@@ -1,4 +1,6 @@
-"""French labels shown by the interface for states, networks and audit verbs."""
+"""Labels shown by the interface for states, networks and audit verbs (French source, translated lazily)."""
+
+from django.utils.translation import gettext_lazy as _
 
 from parvis.domain.networks import NETWORK_LABELS, Network
 from parvis.domain.states import DeliveryState, PublicationStatus
@@ -7,28 +9,28 @@ P = PublicationStatus
 D = DeliveryState
 
 PUBLICATION_STATUS_LABELS = {
-    P.DRAFT: "Brouillon",
-    P.IN_REVIEW: "En validation",
-    P.APPROVED: "Approuvée",
-    P.PUBLISHED: "Publiée",
-    P.PARTIAL: "Partiellement publiée",
-    P.FAILED: "Échec",
-    P.CANCELLED: "Annulée",
+    P.DRAFT: _("Brouillon"),
+    P.IN_REVIEW: _("En validation"),
+    P.APPROVED: _("Approuvée"),
+    P.PUBLISHED: _("Publiée"),
+    P.PARTIAL: _("Partiellement publiée"),
+    P.FAILED: _("Échec"),
+    P.CANCELLED: _("Annulée"),
 }
 
 DELIVERY_STATE_LABELS = {
-    D.SCHEDULED: "Programmée",
-    D.SENDING: "Envoi en cours",
-    D.PUBLISHED: "Publiée",
-    D.FAILED: "Échec",
-    D.UNCONFIRMED: "À vérifier",
-    D.CANCELLED: "Annulée",
+    D.SCHEDULED: _("Programmée"),
+    D.SENDING: _("Envoi en cours"),
+    D.PUBLISHED: _("Publiée"),
+    D.FAILED: _("Échec"),
+    D.UNCONFIRMED: _("À vérifier"),
+    D.CANCELLED: _("Annulée"),
 }
 
 # What a human should do, when the network's own message says nothing useful.
 DELIVERY_ADVICE = {
-    D.FAILED: "Corrigez la cause indiquée puis cliquez sur « Relancer ».",
-    D.UNCONFIRMED: (
+    D.FAILED: _("Corrigez la cause indiquée puis cliquez sur « Relancer »."),
+    D.UNCONFIRMED: _(
         "Parvis ne sait pas si la publication est partie. Regardez sur le réseau, puis indiquez "
         "« Vérifié : publié » ou « Vérifié : à renvoyer »."
     ),
@@ -48,47 +50,47 @@ NETWORK_SHORT = {
 }
 
 AUDIT_VERB_LABELS = {
-    "publication.created": "a créé la publication",
-    "publication.updated": "a modifié la publication",
-    "publication.submitted": "a envoyé la publication en validation",
-    "publication.approved": "a approuvé la publication",
-    "publication.rejected": "a refusé la publication",
-    "publication.commented": "a commenté la publication",
-    "publication.scheduled": "a programmé la publication",
-    "publication.cancelled": "a annulé la publication",
-    "publication.published": "a publié",
-    "approval_link.issued": "a généré un lien de validation",
-    "delivery.retried": "a relancé une diffusion",
-    "delivery.resolved": "a vérifié une diffusion",
-    "delivery.published": "a publié sur le réseau",
-    "delivery.failed": "a échoué à publier",
-    "delivery.unconfirmed": "diffusion à vérifier",
-    "media.uploaded": "a ajouté un média",
-    "channel.created": "a ajouté un compte",
-    "channel.editorial_line": "a modifié la ligne éditoriale d'un compte",
-    "channel.reconnected": "a reconnecté un compte",
-    "channel.needs_reconnect": "compte à reconnecter",
+    "publication.created": _("a créé la publication"),
+    "publication.updated": _("a modifié la publication"),
+    "publication.submitted": _("a envoyé la publication en validation"),
+    "publication.approved": _("a approuvé la publication"),
+    "publication.rejected": _("a refusé la publication"),
+    "publication.commented": _("a commenté la publication"),
+    "publication.scheduled": _("a programmé la publication"),
+    "publication.cancelled": _("a annulé la publication"),
+    "publication.published": _("a publié"),
+    "approval_link.issued": _("a généré un lien de validation"),
+    "delivery.retried": _("a relancé une diffusion"),
+    "delivery.resolved": _("a vérifié une diffusion"),
+    "delivery.published": _("a publié sur le réseau"),
+    "delivery.failed": _("a échoué à publier"),
+    "delivery.unconfirmed": _("diffusion à vérifier"),
+    "media.uploaded": _("a ajouté un média"),
+    "channel.created": _("a ajouté un compte"),
+    "channel.editorial_line": _("a modifié la ligne éditoriale d'un compte"),
+    "channel.reconnected": _("a reconnecté un compte"),
+    "channel.needs_reconnect": _("compte à reconnecter"),
 }
 
 OBJECT_TYPE_LABELS = {
-    "publication": "publication",
-    "delivery": "diffusion",
-    "channel": "compte",
-    "mediaasset": "média",
-    "membership": "membre",
+    "publication": _("publication"),
+    "delivery": _("diffusion"),
+    "channel": _("compte"),
+    "mediaasset": _("média"),
+    "membership": _("membre"),
 }
 
 
 def publication_status_label(status: str) -> str:
     try:
-        return PUBLICATION_STATUS_LABELS[P(status)]
+        return str(PUBLICATION_STATUS_LABELS[P(status)])
     except ValueError:
         return status
 
 
 def delivery_state_label(state: str) -> str:
     try:
-        return DELIVERY_STATE_LABELS[D(state)]
+        return str(DELIVERY_STATE_LABELS[D(state)])
     except ValueError:
         return state
 
@@ -101,4 +103,4 @@ def network_label(network: str) -> str:
 
 
 def audit_verb_label(verb: str) -> str:
-    return AUDIT_VERB_LABELS.get(verb, verb)
+    return str(AUDIT_VERB_LABELS.get(verb, verb))

@@ -18,6 +18,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from parvis.channels import actions as channel_actions
@@ -162,7 +165,8 @@ def calendar(request, slug):
             (h, [(d, [e for e in by_day.get(d, []) if e.when.hour == h]) for d in days])
             for h in range(first_hour, last_hour + 1)
         ]
-        ctx["period_label"] = f"Semaine du {days[0]:%d/%m/%Y} au {days[-1]:%d/%m/%Y}"
+        ctx["period_label"] = _("Semaine du %(start)s au %(end)s") % {
+            "start": f"{days[0]:%d/%m/%Y}", "end": f"{days[-1]:%d/%m/%Y}"}
     else:
         weeks, d = [], start
         while d < end:
@@ -174,12 +178,9 @@ def calendar(request, slug):
     return _page(request, "web/calendar.html", m, ctx, status=400 if q.errors else 200)
 
 
-MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre"]
-
-
 def month_name(month: int) -> str:
-    return MONTHS_FR[month - 1].capitalize()
+    # Django's month names, in the active language (French: "janvier").
+    return str(MONTHS[month]).capitalize()
 
 
 # --- Composer -------------------------------------------------------------------------------------
@@ -211,8 +212,8 @@ def _read_compose(request, membership) -> tuple[dict, dict[str, list[str]]]:
         except ValidationError as exc:
             errors.update(forms.errors_of(exc))
     if values["schedule_mode"] not in Publication.ScheduleMode.values:
-        errors["schedule_mode"] = ["Mode de programmation inconnu : choisissez une date, le prochain créneau "
-                                   "libre ou « dès l'approbation »."]
+        errors["schedule_mode"] = [_("Mode de programmation inconnu : choisissez une date, le prochain créneau "
+                                     "libre ou « dès l'approbation ».")]
     elif values["schedule_mode"] == Publication.ScheduleMode.AT and values["scheduled_at_raw"]:
         try:
             values["scheduled_at"] = forms.parse_local_datetime(values["scheduled_at_raw"], membership.authority.tz)
@@ -269,7 +270,7 @@ def publication_compose(request, slug, pk=None):
     pub = _scoped_publication(m, pk) if pk is not None else None
     require(m, Permission.DRAFT)
     if pub is not None and pub.status not in EDITABLE_PUBLICATION_STATUSES:
-        messages.error(request, "Une publication déjà publiée ne se modifie plus.")
+        messages.error(request, _("Une publication déjà publiée ne se modifie plus."))
         return redirect("publication_detail", slug=slug, pk=pub.pk)
     if request.method == "GET":
         values = (_values_from_publication(pub, m.authority.tz) if pub else
@@ -295,10 +296,10 @@ def publication_compose(request, slug, pk=None):
         try:
             if pub is None:
                 pub = actions.create_publication(m, **kwargs)
-                messages.success(request, "Publication enregistrée en brouillon.")
+                messages.success(request, _("Publication enregistrée en brouillon."))
             else:
                 pub = actions.update_publication(m, pub, **kwargs)
-                messages.success(request, "Modifications enregistrées.")
+                messages.success(request, _("Modifications enregistrées."))
             return redirect("publication_detail", slug=slug, pk=pub.pk)
         except ValidationError as exc:
             errors.update(forms.errors_of(exc))
@@ -380,20 +381,21 @@ def publication_submit(request, slug, pk):
     m = membership_for(request.user, slug)
     pub = _scoped_publication(m, pk)
     require(m, Permission.SUBMIT)
-    return _run(request, m, pub, lambda: actions.submit(m, pub), "Publication envoyée en validation.")
+    return _run(request, m, pub, lambda: actions.submit(m, pub), _("Publication envoyée en validation."))
 
 
-DECISION_DONE = {"approve": "Publication approuvée.", "reject": "Publication refusée : elle revient en brouillon.",
-                 "comment": "Commentaire ajouté."}
+DECISION_DONE = {"approve": gettext_lazy("Publication approuvée."),
+                 "reject": gettext_lazy("Publication refusée : elle revient en brouillon."),
+                 "comment": gettext_lazy("Commentaire ajouté.")}
 
 
 def _decision_errors(decision: str, comment: str) -> dict[str, list[str]]:
     if decision not in DECISION_DONE:
-        return {"__all__": ["Décision inconnue : choisissez Approuver, Refuser ou Commenter."]}
+        return {"__all__": [_("Décision inconnue : choisissez Approuver, Refuser ou Commenter.")]}
     if decision == "reject" and not comment:
-        return {"comment": ["Expliquez la raison du refus dans le commentaire : il est obligatoire."]}
+        return {"comment": [_("Expliquez la raison du refus dans le commentaire : il est obligatoire.")]}
     if decision == "comment" and not comment:
-        return {"comment": ["Écrivez un commentaire."]}
+        return {"comment": [_("Écrivez un commentaire.")]}
     return {}
 
 
@@ -411,13 +413,13 @@ def publication_decide(request, slug, pk):
     try:
         actions.decide(m, pub, decision, comment)
     except PermissionDenied as exc:
-        return _render_detail(request, m, pub, errors={"__all__": [str(exc) or "Action non autorisée."]},
+        return _render_detail(request, m, pub, errors={"__all__": [str(exc) or _("Action non autorisée.")]},
                               status=403)
     except ValidationError as exc:
         return _render_detail(request, m, pub, errors=forms.errors_of(exc), status=400)
     except InvalidTransition as exc:
         return _render_detail(request, m, pub, errors={"__all__": [str(exc)]}, status=400)
-    messages.success(request, DECISION_DONE[decision])
+    messages.success(request, str(DECISION_DONE[decision]))
     return redirect("publication_detail", slug=slug, pk=pub.pk)
 
 
@@ -431,7 +433,7 @@ def publication_approval_link(request, slug, pk):
     email = (request.POST.get("email") or "").strip()
     if not name:
         return _render_detail(request, m, pub, status=400,
-                              errors={"name": ["Indiquez le nom de l'élu·e qui validera."]})
+                              errors={"name": [_("Indiquez le nom de l'élu·e qui validera.")]})
     try:
         token = actions.approval_link(m, pub, name=name[:200], email=email[:200])
     except ValidationError as exc:
@@ -446,7 +448,7 @@ def publication_cancel(request, slug, pk):
     m = membership_for(request.user, slug)
     pub = _scoped_publication(m, pk)
     require(m, Permission.SCHEDULE)
-    return _run(request, m, pub, lambda: actions.cancel(m, pub), "Publication annulée.")
+    return _run(request, m, pub, lambda: actions.cancel(m, pub), _("Publication annulée."))
 
 
 def _scoped_delivery(m, pk) -> Delivery:
@@ -460,7 +462,7 @@ def delivery_retry(request, slug, pk):
     delivery = _scoped_delivery(m, pk)
     require(m, Permission.SCHEDULE)
     return _run(request, m, delivery.publication, lambda: actions.retry_delivery(m, delivery),
-                "Diffusion relancée.")
+                _("Diffusion relancée."))
 
 
 @login_required
@@ -473,16 +475,16 @@ def delivery_resolve(request, slug, pk):
     url = (request.POST.get("url") or "").strip()
     if result not in {"published", "resend"}:
         return _render_detail(request, m, delivery.publication, status=400,
-                              errors={"__all__": ["Indiquez si la publication est visible sur le réseau."]})
+                              errors={"__all__": [_("Indiquez si la publication est visible sur le réseau.")]})
     if url:
         try:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             return _render_detail(request, m, delivery.publication, status=400,
-                                  errors={"__all__": [f"Adresse de la publication invalide : « {url[:80]} »."]})
+                                  errors={"__all__": [_("Adresse de la publication invalide : « %(url)s ».") % {"url": url[:80]}]})
     return _run(request, m, delivery.publication,
                 lambda: actions.resolve_unconfirmed(m, delivery, published=result == "published", url=url),
-                "Diffusion vérifiée.")
+                _("Diffusion vérifiée."))
 
 
 # --- Signed approval link (no login) --------------------------------------------------------------
@@ -492,9 +494,9 @@ def _read_token(token: str):
     try:
         return actions.read_approval_link(token)
     except ValidationError as exc:
-        return forms.errors_of(exc).get("token", ["Ce lien de validation n'est pas valide."])[0]
+        return forms.errors_of(exc).get("token", [_("Ce lien de validation n'est pas valide.")])[0]
     except Publication.DoesNotExist:
-        return "Cette publication n'existe plus."
+        return _("Cette publication n'existe plus.")
 
 
 def approval_page(request, token):
@@ -514,12 +516,12 @@ def approval_page(request, token):
         name = (request.POST.get("name") or "").strip()[:200] or data.get("name", "")
         errors = _decision_errors(decision, comment)
         if not name:
-            errors["name"] = ["Indiquez votre nom."]
+            errors["name"] = [_("Indiquez votre nom.")]
         if not errors:
             try:
                 actions.decide(None, pub, decision, comment, signer={**data, "name": name})
                 return render(request, "web/approval_done.html",
-                              {"pub": pub, "message": DECISION_DONE[decision], "authority": pub.authority})
+                              {"pub": pub, "message": str(DECISION_DONE[decision]), "authority": pub.authority})
             except (ValidationError, PermissionDenied, InvalidTransition) as exc:
                 errors = forms.errors_of(exc) if isinstance(exc, ValidationError) else {"__all__": [str(exc)]}
         status = 400
@@ -536,7 +538,7 @@ def approval_media(request, token, pk):
     result = _read_token(token)
     if isinstance(result, str):
         return render(request, "web/approval_invalid.html", {"message": result}, status=400)
-    pub, _ = result
+    pub, _data = result
     asset = get_object_or_404(pub.media.all(), pk=pk)
     return _file_response(asset)
 
@@ -573,7 +575,7 @@ def channel_edit(request, slug, pk):
         try:
             values = forms.parse_editorial_line(request.POST)
             channel_actions.update_editorial_line(m, channel, **values)
-            messages.success(request, "Ligne éditoriale enregistrée.")
+            messages.success(request, _("Ligne éditoriale enregistrée."))
             return redirect("channels", slug=slug)
         except ValidationError as exc:
             errors = forms.errors_of(exc)
@@ -581,7 +583,7 @@ def channel_edit(request, slug, pk):
             channel.refresh_from_db()
     slots = list(channel.slots or []) + [{"weekday": 0, "time": ""}] * 3
     return _page(request, "web/channel_edit.html", m, {
-        "channel": channel, "errors": errors, "slots": slots, "weekdays": list(enumerate(forms.WEEKDAYS_FR)),
+        "channel": channel, "errors": errors, "slots": slots, "weekdays": list(enumerate(forms.weekday_names())),
         "themes_text": "\n".join(channel.themes or []),
         "general_errors": _general_errors(errors, {"audience", "tone", "themes", "slots", "target_posts_per_week"}),
         "can_manage": can(m.role, Permission.MANAGE_CHANNELS),
@@ -598,12 +600,12 @@ def media_library(request, slug):
         require(m, Permission.DRAFT)
         upload = request.FILES.get("file")
         if upload is None:
-            errors = {"file": ["Choisissez un fichier à envoyer."]}
+            errors = {"file": [_("Choisissez un fichier à envoyer.")]}
         else:
             try:
                 actions.upload_media(m, upload, alt_text=(request.POST.get("alt_text") or "").strip(),
                                      has_subtitles=request.POST.get("has_subtitles") == "on")
-                messages.success(request, "Média ajouté à la médiathèque.")
+                messages.success(request, _("Média ajouté à la médiathèque."))
                 return redirect("media_library", slug=slug)
             except ValidationError as exc:
                 errors = forms.errors_of(exc)
@@ -662,11 +664,11 @@ def ical_settings(request, slug):
         token = secrets.token_urlsafe(32)
         if feed is None:
             feed = CalendarFeed.objects.create(membership=m, token=token)
-            messages.success(request, "Adresse d'abonnement créée.")
+            messages.success(request, _("Adresse d'abonnement créée."))
         else:
             feed.token = token
             feed.save(update_fields=["token"])
-            messages.success(request, "Nouvelle adresse créée : l'ancienne ne fonctionne plus.")
+            messages.success(request, _("Nouvelle adresse créée : l'ancienne ne fonctionne plus."))
         return redirect("ical_settings", slug=slug)
     url = request.build_absolute_uri(reverse("ical_feed", kwargs={"token": feed.token})) if feed else ""
     return _page(request, "web/ical.html", m, {"feed": feed, "feed_url": url})

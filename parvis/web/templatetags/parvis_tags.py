@@ -1,4 +1,6 @@
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from parvis.web import labels
 
@@ -36,7 +38,7 @@ def verb_label(verb: str) -> str:
 @register.filter
 def delivery_advice(state: str) -> str:
     try:
-        return labels.DELIVERY_ADVICE.get(labels.D(state), "")
+        return str(labels.DELIVERY_ADVICE.get(labels.D(state), ""))
     except ValueError:
         return ""
 
@@ -47,12 +49,13 @@ def filesize_fr(n) -> str:
         return "—"
     n = int(n)
     if n < 1000:
-        return f"{n} o"
+        return _("%(n)s o") % {"n": n}
+    # number_format follows the active language: "1,5 Mo" in French, "1.5 MB" in English.
     if n < 1_000_000:
-        return f"{n / 1000:.0f} ko".replace(".", ",")
+        return _("%(n)s ko") % {"n": f"{n / 1000:.0f}"}
     if n < 1_000_000_000:
-        return f"{n / 1_000_000:.1f} Mo".replace(".", ",")
-    return f"{n / 1_000_000_000:.2f} Go".replace(".", ",")
+        return _("%(n)s Mo") % {"n": number_format(n / 1_000_000, 1)}
+    return _("%(n)s Go") % {"n": number_format(n / 1_000_000_000, 2)}
 
 
 @register.filter
@@ -62,7 +65,9 @@ def duration_fr(seconds) -> str:
     seconds = round(float(seconds))
     minutes, sec = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min {sec:02d} s" if hours else f"{minutes} min {sec:02d} s"
+    if hours:
+        return _("%(h)s h %(m)s min %(s)s s") % {"h": hours, "m": f"{minutes:02d}", "s": f"{sec:02d}"}
+    return _("%(m)s min %(s)s s") % {"m": minutes, "s": f"{sec:02d}"}
 
 
 @register.filter
