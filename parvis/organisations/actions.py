@@ -55,3 +55,63 @@ def add_member(membership: Membership, *, username: str, email: str, role: str, 
         member = Membership.objects.create(user=user, authority=membership.authority, role=role)
         record(membership.authority, membership.user, "member.added", member, after={"user": username, "role": role})
     return member
+
+
+def _team_member(membership: Membership, member: Membership) -> Membership:
+    """The member, locked, if it belongs to the acting membership's authority; another authority's is a 404."""
+    from django.http import Http404
+
+    if member.authority_id != membership.authority_id:
+        raise Http404("Membre introuvable")
+    try:
+        return Membership.objects.select_for_update().select_related("user").get(
+            pk=member.pk, authority_id=membership.authority_id)
+    except Membership.DoesNotExist:
+        raise Http404("Membre introuvable") from None
+
+
+def _other_directors(member: Membership) -> int:
+    # Locks the directors' rows: two directors demoting each other at once cannot leave none.
+    return len(
+        Membership.objects.select_for_update()
+        .filter(authority_id=member.authority_id, role=Role.DIRECTOR)
+        .exclude(pk=member.pk)
+        .values_list("pk", flat=True)
+    )
+
+
+def change_role(membership: Membership, member: Membership, role: str) -> Membership:
+    """Give `member` another role. The authority always keeps at least one director."""
+    require(membership, Permission.MANAGE_MEMBERS)
+    if role not in Role.__members__.values():
+        raise ValidationError({"role": f"Rôle inconnu : {role}."})
+    with transaction.atomic():
+        member = _team_member(membership, member)
+        old = member.role
+        if old == role:
+            return member
+        if old == Role.DIRECTOR and _other_directors(member) == 0:
+            raise ValidationError({"role": (
+                f"{member.user.get_username()} est la seule personne à la direction de la communication : "
+                "nommez d'abord une autre personne à ce rôle, puis changez le sien.")})
+        member.role = role
+        member.save(update_fields=["role"])
+        record(membership.authority, membership.user, "member.role_changed", member,
+               before={"user": member.user.get_username(), "role": old},
+               after={"user": member.user.get_username(), "role": role})
+    return member
+
+
+def remove_member(membership: Membership, member: Membership) -> None:
+    """Remove `member` from the team (the user account stays). Never the last director."""
+    require(membership, Permission.MANAGE_MEMBERS)
+    with transaction.atomic():
+        member = _team_member(membership, member)
+        if member.role == Role.DIRECTOR and _other_directors(member) == 0:
+            raise ValidationError({"__all__": (
+                f"{member.user.get_username()} est la seule personne à la direction de la communication : "
+                "nommez d'abord une autre personne à ce rôle avant de la retirer de l'équipe.")})
+        username = member.user.get_username()
+        record(membership.authority, membership.user, "member.removed", member,
+               before={"user": username, "role": member.role})
+        member.delete()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_admin
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -30,4 +30,10 @@ urlpatterns = [
     path("validation/<str:token>/", views.approval_page, name="approval"),
     path("validation/<str:token>/medias/<int:pk>/", views.approval_media, name="approval_media"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical_feed"),
+    path("collectivites/nouvelle/", views_admin.authority_new, name="authority_new"),
+    path("collectivites/nouvelle/recherche/", views_admin.authority_search, name="authority_search"),
+    path("a/<slug:slug>/equipe/", views_admin.team, name="team"),
+    path("a/<slug:slug>/equipe/<int:pk>/role/", views_admin.team_role, name="team_role"),
+    path("a/<slug:slug>/equipe/<int:pk>/retirer/", views_admin.team_remove, name="team_remove"),
+    path("a/<slug:slug>/comptes/nouveau/", views_admin.channel_new, name="channel_new"),
 ]
