@@ -48,7 +48,8 @@ def main() -> None:
     ap.add_argument("--deliveries", type=int, default=10000)
     ap.add_argument("--latency-ms", type=int, default=150)
     ap.add_argument("--faults", action="store_true")
-    ap.add_argument("--workers", type=int, default=1, help="worker processes")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="`parvis worker` processes (default: one per core, as `parvis worker` itself starts)")
     ap.add_argument("--concurrency", type=int, default=128, help="network calls in flight per worker")
     ap.add_argument("--authorities", type=int, default=50)
     ap.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")

@@ -16,7 +16,7 @@ from .server import NETWORKS
 
 DEFAULT_URL = "http://127.0.0.1:8765"
 # The dispatcher publishes from up to 64 threads, lookups run beside them: 8 pools of up to 32 connections.
-_clients = SharedClients(shards=8, max_connections_per_shard=32)
+_clients = SharedClients(shards=int(os.environ.get("PARVIS_HTTP_SHARDS", "8")), max_connections_per_shard=32)
 
 
 def shared_client() -> httpx.Client:
