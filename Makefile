@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test browser lint bench serve
+.PHONY: demo test install install-test browser lint bench serve messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,7 @@ serve: install
 
 bench: install
 	$(BIN)/python bench/publishing.py --deliveries 10000 --latency-ms 150 --json
+
+## Extracts the interface's strings and compiles the English catalogue (needs GNU gettext).
+messages: install
+	cd parvis && ../$(BIN)/parvis makemessages -l en --ignore='static/vendor/*' && ../$(BIN)/parvis compilemessages -l en

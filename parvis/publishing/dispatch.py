@@ -242,46 +242,62 @@ def refresh_publication_status(publication_ids) -> None:
         ).update(status=outcome)
 
 
-def sweep(*, now: datetime | None = None, reconcile_after: timedelta = timedelta(seconds=5)) -> dict:
-    """Expire dead leases, then reconcile unconfirmed deliveries by marker lookup."""
+def _lookup(d: dict):
+    """Look one unconfirmed delivery up on its network; runs in a thread, no ORM."""
+    try:
+        connector = get_connector(
+            d["channel__network"], Credentials(d["channel__handle"], decrypt(d["channel__credentials"])),
+            sandbox=d["channel__is_sandbox"], timeout=settings.NETWORK_TIMEOUT_SECONDS,
+        )
+        if "lookup" not in connector.capabilities:
+            return d, "human", None
+        return d, "ok", connector.find_by_marker(str(d["marker"]))
+    except NotImplementedError:
+        return d, "human", None
+    except Exception as exc:  # noqa: BLE001 — the network is down: try again at the next sweep
+        log.warning("reconcile %s: %s", d["id"], exc)
+        return d, "error", None
+
+
+def sweep(*, now: datetime | None = None, reconcile_after: timedelta = timedelta(seconds=5),
+          limit: int = 1000, concurrency: int = 32) -> dict:
+    """Expire dead leases, then reconcile unconfirmed deliveries by marker lookup (lookups in parallel:
+    a thousand timeouts after acceptance must not take a thousand round trips in a row)."""
     now = now or timezone.now()
     expired = Delivery.objects.filter(state=S.SENDING, lease_expires_at__lt=now).update(
         state=S.UNCONFIRMED, error_code="lease_expired", error_message=MESSAGES_FR["outcome_unknown"],
         lease_owner="", lease_expires_at=None, updated_at=now,
     )
-    found = absent = human = 0
-    candidates = Delivery.objects.filter(
-        state=S.UNCONFIRMED, updated_at__lte=now - reconcile_after
-    ).exclude(error_code="needs_human").select_related("channel")[:500]
-    for d in candidates:
-        try:
-            connector = get_connector(
-                d.channel.network, Credentials(d.channel.handle, decrypt(d.channel.credentials)),
-                sandbox=d.channel.is_sandbox, timeout=settings.NETWORK_TIMEOUT_SECONDS,
-            )
-            if "lookup" not in connector.capabilities:
-                raise NotImplementedError
-            posted = connector.find_by_marker(str(d.marker))
-        except NotImplementedError:
-            human += Delivery.objects.filter(id=d.id, state=S.UNCONFIRMED).update(
-                error_code="needs_human", error_message=MESSAGES_FR["needs_human"], updated_at=now)
-            continue
-        except Exception as exc:  # noqa: BLE001 — the network is down: try again at the next sweep
-            log.warning("reconcile %s: %s", d.id, exc)
-            continue
-        with transaction.atomic():
-            row = Delivery.objects.filter(id=d.id, state=S.UNCONFIRMED)
-            if posted is not None:
+    candidates = list(
+        Delivery.objects.filter(state=S.UNCONFIRMED, updated_at__lte=now - reconcile_after)
+        .exclude(error_code="needs_human")
+        .values("id", "marker", "authority_id", "publication_id", "channel__network", "channel__handle",
+                "channel__is_sandbox", "channel__credentials")[:limit]
+    )
+    counts = {"expired": expired, "found": 0, "absent": 0, "needs_human": 0}
+    if not candidates:
+        return counts
+    with ThreadPoolExecutor(min(concurrency, len(candidates)), thread_name_prefix="reconcile") as pool:
+        looked_up = list(pool.map(_lookup, candidates))
+    events = []
+    with transaction.atomic():
+        for d, status, posted in looked_up:
+            row = Delivery.objects.filter(id=d["id"], state=S.UNCONFIRMED)
+            if status == "human":
+                counts["needs_human"] += row.update(
+                    error_code="needs_human", error_message=MESSAGES_FR["needs_human"], updated_at=now)
+            elif status == "ok" and posted is not None:
                 if row.update(**_published_update(posted, now)):
-                    found += 1
-                    AuditEvent.objects.create(authority_id=d.authority_id, actor_label="système",
-                                              verb="delivery.reconciled", object_type="delivery",
-                                              object_id=str(d.id), after={"remote_id": posted.remote_id})
-            elif row.update(state=S.SCHEDULED, run_after=now, error_code="reconcile_absent",
-                            error_message=MESSAGES_FR["reconcile_absent"], updated_at=now):
-                absent += 1
-        refresh_publication_status({d.publication_id})
-    return {"expired": expired, "found": found, "absent": absent, "needs_human": human}
+                    counts["found"] += 1
+                    events.append(_event(d["id"], d["authority_id"], "delivery.reconciled",
+                                         {"remote_id": posted.remote_id, "url": posted.url}))
+            elif status == "ok" and row.update(state=S.SCHEDULED, run_after=now, error_code="reconcile_absent",
+                                               error_message=MESSAGES_FR["reconcile_absent"], updated_at=now):
+                counts["absent"] += 1
+                events.append(_event(d["id"], d["authority_id"], "delivery.reconcile_absent", {}))
+        AuditEvent.objects.bulk_create(events)
+        refresh_publication_status({d["publication_id"] for d, _, _ in looked_up})
+    return counts
 
 
 class Dispatcher:
@@ -300,6 +316,7 @@ class Dispatcher:
         in_flight: set[Future] = set()
         done_results: list[Result] = []
         last_flush = last_sweep = time.monotonic()
+        sweeper: threading.Thread | None = None
         try:
             while not self.stop_event.is_set() or in_flight:
                 claimed = []
@@ -317,13 +334,24 @@ class Dispatcher:
                 if done_results and (len(done_results) >= 100 or time.monotonic() - last_flush > 0.2 or not in_flight):
                     self._safely(record_outcomes, done_results)
                     done_results, last_flush = [], time.monotonic()
-                if time.monotonic() - last_sweep > self.sweep_interval and not self.stop_event.is_set():
-                    self._safely(sweep)
+                if (time.monotonic() - last_sweep > self.sweep_interval and not self.stop_event.is_set()
+                        and not (sweeper and sweeper.is_alive())):
+                    # In its own thread: reconciliation lookups must not stall claims.
+                    sweeper = threading.Thread(target=self._sweep_once, name="sweep", daemon=True)
+                    sweeper.start()
                     last_sweep = time.monotonic()
             self._safely(record_outcomes, done_results)
         finally:
             pool.shutdown(wait=True)
+            if sweeper is not None:
+                sweeper.join(timeout=60)
             connection.close()  # this thread's own connection
+
+    def _sweep_once(self) -> None:
+        try:
+            self._safely(sweep)
+        finally:
+            connection.close()
 
     def _claim(self, limit: int) -> list[Job]:
         if limit <= 0:

@@ -65,6 +65,13 @@ AUDIT_VERB_LABELS = {
     "delivery.published": _("a publié sur le réseau"),
     "delivery.failed": _("a échoué à publier"),
     "delivery.unconfirmed": _("diffusion à vérifier"),
+    "delivery.scheduled": _("diffusion reprogrammée"),
+    "delivery.reconciled": _("a retrouvé la publication sur le réseau"),
+    "delivery.reconcile_absent": _("a vérifié : publication absente du réseau, nouvel essai"),
+    "authority.created": _("a créé la collectivité"),
+    "member.added": _("a ajouté un membre"),
+    "member.role_changed": _("a changé le rôle d'un membre"),
+    "member.removed": _("a retiré un membre"),
     "media.uploaded": _("a ajouté un média"),
     "channel.created": _("a ajouté un compte"),
     "channel.editorial_line": _("a modifié la ligne éditoriale d'un compte"),
@@ -78,6 +85,7 @@ OBJECT_TYPE_LABELS = {
     "channel": _("compte"),
     "mediaasset": _("média"),
     "membership": _("membre"),
+    "authority": _("collectivité"),
 }
 
 

@@ -70,9 +70,10 @@ def test_login_page_in_english(english):
     assert re.search(r'<option value="en"\s+selected>English</option>', html)
 
 
-def test_accept_language_header_alone_gives_english(client):
+def test_an_english_browser_still_gets_french_until_the_person_chooses(client):
+    # French first: a town hall PC set up in English must not switch Parvis to English by itself.
     html = page(client.get("/connexion/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"))
-    assert_words(html, present=["Log in", "Password"], absent=["Mot de passe"])
+    assert_words(html, present=["Mot de passe"], absent=["Password"])
 
 
 def test_calendar_in_english(english, members, channels, authority):
