@@ -123,7 +123,7 @@ def main() -> None:
     progress(f"{total} diffusions sur {len(channels)} comptes de {len(authorities)} collectivités", quiet)
 
     def start_worker(i: int) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "parvis.cli", "worker", "--worker-id", f"bench-{i}-{time.time():.0f}",
+        return subprocess.Popen([sys.executable, "-m", "parvis.cli", "worker", "--processes", "1", "--worker-id", f"bench-{i}-{time.time():.0f}",
                                  "--task-threads", "0"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     workers = [start_worker(i) for i in range(args.workers)]
