@@ -32,7 +32,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Parvis worker prêt (tâches : {settings.TASK_MODE}).")
         try:
             if settings.TASK_MODE == "rq":
-                call_command("rqworker", "default", "--with-scheduler")
+                # The backend's Job class calls the Task: plain RQ jobs would not know how.
+                call_command("rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.backend.Job")
             else:
                 runtime.start_task_workers(stop, task_threads)
                 while not stop.wait(1):
