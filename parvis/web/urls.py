@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_admin
+from . import views, views_admin, views_rules
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -36,4 +36,7 @@ urlpatterns = [
     path("a/<slug:slug>/equipe/<int:pk>/role/", views_admin.team_role, name="team_role"),
     path("a/<slug:slug>/equipe/<int:pk>/retirer/", views_admin.team_remove, name="team_remove"),
     path("a/<slug:slug>/comptes/nouveau/", views_admin.channel_new, name="channel_new"),
+    path("a/<slug:slug>/validation/regles/", views_rules.approval_rules, name="approval_rules"),
+    path("a/<slug:slug>/validation/regles/compte/<int:pk>/", views_rules.approval_rule_channel,
+         name="approval_rule_channel"),
 ]
