@@ -1,11 +1,15 @@
 """Demo data: a real commune (Arras) with one sandbox channel per network, a team in every role and a
 few weeks of past and future publications. Loading twice changes nothing."""
 
+import io
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from parvis.channels.crypto import encrypt
 from parvis.channels.models import Channel
@@ -13,10 +17,10 @@ from parvis.domain.adapt import derive_variant_text
 from parvis.domain.roles import Role
 from parvis.domain.states import DeliveryState, PublicationStatus
 from parvis.networks.registry import get_connector
-from parvis.networks.types import Credentials, PostRequest
+from parvis.networks.types import Credentials, MediaFile, PostRequest
 from parvis.organisations import reference
 from parvis.organisations.models import Authority, Membership
-from parvis.publishing.models import ApprovalRule, Delivery, Publication, Variant
+from parvis.publishing.models import ApprovalRule, Delivery, MediaAsset, Publication, PublicationMedia, Variant
 
 DEMO_PASSWORD = "demo-parvis"
 DEMO_SLUG = "arras"
@@ -62,7 +66,7 @@ PUBLICATIONS = [
     (-10, "18:30", "Beffroi illuminé", "Le beffroi illuminé pour les fêtes, vu depuis la place des Héros.",
      "", ["instagram", "facebook"]),
     (-7, "12:00", "Conseil municipal en direct", "Le conseil municipal est à suivre en direct ce soir à "
-     "18 h 30.", "https://www.arras.fr/conseil", ["facebook", "youtube", "x"]),
+     "18 h 30.", "https://www.arras.fr/conseil", ["facebook", "youtube", "mastodon"]),
     (-3, "17:00", "Ambassadeurs jeunesse", "Qui seront nos ambassadeurs jeunesse ? Réponse samedi ! "
      "#Jeunesse", "", ["tiktok", "snapchat", "instagram"]),
     (-1, "10:00", "Collecte des sapins", "Collecte des sapins de Noël du 2 au 16 janvier : points de dépôt "
@@ -78,6 +82,37 @@ PUBLICATIONS = [
     (14, "10:00", "Budget participatif", "Budget participatif : déposez vos projets jusqu'au 31 janvier.",
      "https://www.arras.fr/budget-participatif", ["facebook", "mastodon", "bluesky", "x"]),
 ]
+
+
+ASSETS = Path(__file__).with_name("demo_assets")
+NEEDS_VIDEO = {"tiktok", "youtube", "snapchat"}
+
+
+def _demo_media(authority: Authority, uploader) -> tuple[MediaAsset, MediaAsset]:
+    """A photo made here (4:5, as Instagram prefers) and a short vertical video shipped with Parvis."""
+    from parvis.publishing.media import probe_file
+
+    buf = io.BytesIO()
+    img = Image.new("RGB", (1080, 1350), (0, 0, 145))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((90, 560, 990, 790), fill=(255, 255, 255))
+    draw.text((140, 640), "Ville d'Arras", fill=(0, 0, 145), font_size=96)
+    img.save(buf, "JPEG", quality=85)
+    assets = []
+    for name, raw, alt, subtitles in (
+        ("grand-place.jpg", buf.getvalue(), "La Grand'Place d'Arras illuminée pour les fêtes, vue depuis le beffroi.",
+         False),
+        ("beffroi-vertical.mp4", (ASSETS / "beffroi-vertical.mp4").read_bytes(),
+         "Le beffroi d'Arras filmé de bas en haut, au coucher du soleil.", True),
+    ):
+        info = probe_file(io.BytesIO(raw), name)
+        asset = MediaAsset(authority=authority, original_name=name, kind=info.kind, mime_type=info.mime_type,
+                           size_bytes=info.size_bytes, width=info.width, height=info.height,
+                           duration_s=info.duration_s, alt_text=alt, has_subtitles=subtitles, uploaded_by=uploader)
+        asset.file.save(name, ContentFile(raw), save=False)
+        asset.save()
+        assets.append(asset)
+    return assets[0], assets[1]
 
 
 def _authority() -> Authority:
@@ -131,6 +166,7 @@ def load(now: datetime | None = None, *, publish: bool = False) -> Authority:
         authority=authority, channel=None,
         defaults={"levels": [{"roles": [Role.DIRECTOR, Role.REVIEWER, Role.COMMUNITY_MANAGER], "users": []}]},
     )
+    photo, video = _demo_media(authority, users[Role.COMMUNITY_MANAGER])
     tz = authority.tz
     today = now.astimezone(tz).date()
     for i, (days, hhmm, title, body, link, networks) in enumerate(PUBLICATIONS):
@@ -147,6 +183,11 @@ def load(now: datetime | None = None, *, publish: bool = False) -> Authority:
             approval_round=0 if status == PublicationStatus.DRAFT else 1,
             approval_level=1 if status in (PublicationStatus.PUBLISHED, PublicationStatus.APPROVED) else 0,
         )
+        if NEEDS_VIDEO & set(networks):
+            PublicationMedia.objects.create(publication=pub, asset=video, position=0)
+        elif "instagram" in networks:
+            PublicationMedia.objects.create(publication=pub, asset=photo, position=0)
+        media = [video] if NEEDS_VIDEO & set(networks) else [photo] if "instagram" in networks else []
         for network in networks:
             channel = channels[network]
             Variant.objects.create(publication=pub, channel=channel,
@@ -160,7 +201,8 @@ def load(now: datetime | None = None, *, publish: bool = False) -> Authority:
                 if past and publish:
                     # Really posted on the simulated network, so that "Voir sur le réseau" opens it.
                     posted = get_connector(network, Credentials(channel.handle, {"token": "demo"}), sandbox=True).publish(
-                        PostRequest(text=derive_variant_text(network, body, link), marker=str(d.marker), link=link)
+                        PostRequest(text=derive_variant_text(network, body, link), marker=str(d.marker), link=link,
+                                    media=tuple(MediaFile(a.file.path, a.kind, a.mime_type, a.alt_text) for a in media))
                     )
                     d.remote_id, d.remote_url = posted.remote_id, posted.url
                     d.save(update_fields=["remote_id", "remote_url"])

@@ -51,3 +51,17 @@ def test_the_clock_enqueues_each_due_task_once_per_period(monkeypatch):
     assert clock.tick(now + timedelta(seconds=31)) == ["sweep-deliveries"]
     assert enqueued.count("sweep") == 2 and enqueued.count("prune") == 1
     assert RecurringTask.objects.get(name="sweep-deliveries").next_run_at > now
+
+
+def test_every_demo_variant_passes_its_networks_rules():
+    from parvis.publishing.actions import variant_problems
+
+    demo.load()
+    errors = [
+        (pub.title, problem.message)
+        for pub in Publication.objects.all()
+        for problems in variant_problems(pub).values()
+        for problem in problems
+        if problem.severity == "error"
+    ]
+    assert errors == []
