@@ -20,7 +20,14 @@ from parvis.networks.registry import get_connector
 from parvis.networks.types import Credentials, MediaFile, PostRequest
 from parvis.organisations import reference
 from parvis.organisations.models import Authority, Membership
-from parvis.publishing.models import ApprovalRule, Delivery, MediaAsset, Publication, PublicationMedia, Variant
+from parvis.publishing.models import (
+    ApprovalRule,
+    Delivery,
+    MediaAsset,
+    Publication,
+    PublicationMedia,
+    Variant,
+)
 
 DEMO_PASSWORD = "demo-parvis"
 DEMO_SLUG = "arras"
