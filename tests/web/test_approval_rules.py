@@ -293,3 +293,18 @@ def test_action_errors_are_keyed_by_level(members, levels, key, message):
         rules.set_approval_rule(members[Role.DIRECTOR], levels=levels)
     assert list(exc.value.message_dict) == [key]
     assert message in exc.value.message_dict[key][0]
+
+
+def test_the_page_in_english(director, channels):
+    from django.conf import settings
+    from django.utils import translation
+
+    director.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        html = page(director.get(URL))
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
+    assert "<h1>Approval rules</h1>" in html
+    assert "follows the strictest rule (the one with the most levels)" in html
+    assert "Use the local authority's rule" in html and "0 levels — publication without approval." in html
+    assert "Règles de validation" not in html
