@@ -27,6 +27,13 @@ class Channel(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     credentials = models.BinaryField(_("identifiants chiffrés"), blank=True, default=b"", editable=False)
+    # The server of a federated account (Mastodon instance, Bluesky PDS); empty for centralised networks.
+    instance_url = models.URLField(_("serveur"), blank=True, max_length=300)
+    remote_account_id = models.CharField(max_length=200, blank=True)  # page id, DID, account id...
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Which expiry alerts were sent for the current token ("7d", "1d"), so each goes once.
+    expiry_alerts_sent = models.JSONField(default=list, blank=True)
+    comments_cursor = models.CharField(max_length=500, blank=True)  # where the last comment fetch stopped
     # Editorial line.
     audience = models.CharField(_("public visé"), max_length=300, blank=True)
     tone = models.CharField(_("ton"), max_length=300, blank=True)
