@@ -51,6 +51,7 @@ class Job:
     credentials: Credentials
     post: PostRequest
     attempts: int
+    base_url: str = ""  # the channel's server (Mastodon instance, Bluesky PDS)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def build_jobs(ids: list[int]) -> tuple[list[Job], list[tuple[int, str, Exceptio
     touches the ORM."""
     deliveries = list(Delivery.objects.filter(id__in=ids).values(
         "id", "lease_owner", "marker", "attempts", "publication_id", "channel_id", "channel__handle",
-        "channel__network", "channel__is_sandbox", "channel__credentials", "publication__body", "publication__link",
+        "channel__network", "channel__is_sandbox", "channel__credentials", "channel__instance_url",
+        "publication__body", "publication__link",
     ))
     pub_ids = {d["publication_id"] for d in deliveries}
     texts = {
@@ -124,7 +126,7 @@ def build_jobs(ids: list[int]) -> tuple[list[Job], list[tuple[int, str, Exceptio
             media=tuple(media.get(d["publication_id"], ())),
         )
         jobs.append(Job(d["id"], d["lease_owner"], marker, d["channel__network"], d["channel__is_sandbox"],
-                        creds, post, d["attempts"]))
+                        creds, post, d["attempts"], d["channel__instance_url"]))
     return jobs, broken
 
 
@@ -132,7 +134,8 @@ def execute(job: Job) -> Result:
     """The network call. Runs in a worker thread, outside any transaction."""
     try:
         connector = get_connector(
-            job.network, job.credentials, sandbox=job.sandbox, timeout=settings.NETWORK_TIMEOUT_SECONDS
+            job.network, job.credentials, sandbox=job.sandbox, timeout=settings.NETWORK_TIMEOUT_SECONDS,
+            base_url=None if job.sandbox else (job.base_url or None),
         )
         return Result(job, posted=connector.publish(job.post))
     except NotImplementedError as exc:  # no connector for this network yet: nothing was sent
@@ -248,6 +251,7 @@ def _lookup(d: dict):
         connector = get_connector(
             d["channel__network"], Credentials(d["channel__handle"], decrypt(d["channel__credentials"])),
             sandbox=d["channel__is_sandbox"], timeout=settings.NETWORK_TIMEOUT_SECONDS,
+            base_url=None if d["channel__is_sandbox"] else (d["channel__instance_url"] or None),
         )
         if "lookup" not in connector.capabilities:
             return d, "human", None
@@ -272,7 +276,7 @@ def sweep(*, now: datetime | None = None, reconcile_after: timedelta = timedelta
         Delivery.objects.filter(state=S.UNCONFIRMED, updated_at__lte=now - reconcile_after)
         .exclude(error_code="needs_human")
         .values("id", "marker", "authority_id", "publication_id", "channel__network", "channel__handle",
-                "channel__is_sandbox", "channel__credentials")[:limit]
+                "channel__is_sandbox", "channel__credentials", "channel__instance_url")[:limit]
     )
     counts = {"expired": expired, "found": 0, "absent": 0, "needs_human": 0}
     if not candidates:
