@@ -251,10 +251,11 @@ def submit(membership: Membership, pub: Publication) -> Publication:
         pub = Publication.objects.select_for_update().get(pk=pub.pk)
         pub.approval_round += 1
         pub.approval_level = 0
+        pub.approval_snapshot = approval_rules.levels_to_json(levels)
         target = P.IN_REVIEW if levels else P.APPROVED
         ensure_publication_transition(pub.status, target)
         pub.status = target
-        pub.save(update_fields=["approval_round", "approval_level", "status", "updated_at"])
+        pub.save(update_fields=["approval_round", "approval_level", "approval_snapshot", "status", "updated_at"])
         record(membership.authority, membership.user, "publication.submitted", pub,
                after={"round": pub.approval_round, "levels": len(levels)})
         if target == P.APPROVED:
@@ -272,7 +273,8 @@ def decide(membership: Membership | None, pub: Publication, decision: str, comme
         require(membership, Permission.COMMENT if decision == "comment" else Permission.VIEW)
     with transaction.atomic():
         pub = Publication.objects.select_for_update().get(pk=pub.pk)
-        levels = approval_levels(pub)
+        levels = (approval_rules.parse_levels(pub.approval_snapshot) if pub.approval_snapshot is not None
+                  else approval_levels(pub))
         if decision != "comment" and membership is not None:
             may_decide(membership, levels)
         if decision != "comment":

@@ -56,6 +56,8 @@ class Publication(models.Model):
     scheduled_at = models.DateTimeField(_("date de publication"), null=True, blank=True)
     approval_round = models.PositiveIntegerField(default=0)
     approval_level = models.PositiveSmallIntegerField(default=0)  # levels already approved this round
+    # The rule's levels as they were when the round started: a rule edited meanwhile does not move the goal.
+    approval_snapshot = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

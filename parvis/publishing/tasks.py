@@ -19,7 +19,8 @@ def notify_channel_reconnect(channel_id: int) -> int:
     if not recipients:
         return 0
     send_mail(
-        subject=f"[Parvis] Reconnexion nécessaire : {channel}",
+        # One line: a handle is text from outside, and a line break would be refused as a header injection.
+        subject=" ".join(f"[Parvis] Reconnexion nécessaire : {channel}".split()),
         message=(
             f"La connexion du compte {channel} ({channel.authority}) a expiré.\n"
             "Les publications prévues sont conservées et partiront dès la reconnexion.\n"

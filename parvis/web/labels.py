@@ -72,6 +72,8 @@ AUDIT_VERB_LABELS = {
     "member.added": _("a ajouté un membre"),
     "member.role_changed": _("a changé le rôle d'un membre"),
     "member.removed": _("a retiré un membre"),
+    "approval_rule.set": _("a modifié une règle de validation"),
+    "approval_rule.deleted": _("a rendu un compte à la règle de la collectivité"),
     "media.uploaded": _("a ajouté un média"),
     "channel.created": _("a ajouté un compte"),
     "channel.editorial_line": _("a modifié la ligne éditoriale d'un compte"),
@@ -86,6 +88,7 @@ OBJECT_TYPE_LABELS = {
     "mediaasset": _("média"),
     "membership": _("membre"),
     "authority": _("collectivité"),
+    "approvalrule": _("règle de validation"),
 }
 
 
