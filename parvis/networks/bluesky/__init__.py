@@ -1,0 +1,1 @@
+"""Bluesky (AT Protocol): publishing, conversation and figures through the account's PDS."""
