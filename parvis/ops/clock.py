@@ -17,6 +17,8 @@ DEFAULT_SCHEDULE = [
     # name, task, every (s)
     ("sweep-deliveries", "parvis.publishing.tasks.sweep_deliveries", 30),
     ("prune-task-results", "parvis.ops.tasks.prune_task_results", 86400),
+    ("refresh-tokens", "parvis.channels.tasks.refresh_tokens", 600),
+    ("token-expiry-alerts", "parvis.channels.tasks.send_expiry_alerts", 3600),
 ]
 
 

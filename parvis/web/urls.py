@@ -40,3 +40,11 @@ urlpatterns = [
     path("a/<slug:slug>/validation/regles/compte/<int:pk>/", views_rules.approval_rule_channel,
          name="approval_rule_channel"),
 ]
+
+from parvis.channels import views_connect  # noqa: E402
+
+urlpatterns += [
+    path("a/<slug:slug>/comptes/<int:pk>/connexion/", views_connect.channel_connect, name="channel_connect"),
+    path("connexion/retour/", views_connect.channel_connect_callback, name="channel_connect_callback"),
+]
+urlpatterns += __import__("parvis.web.webhooks", fromlist=["urlpatterns"]).urlpatterns  # Meta webhooks
