@@ -1,0 +1,1 @@
+"""What Facebook Pages and Instagram share: the Graph API client, its error codes, metric names, webhooks."""
