@@ -38,7 +38,14 @@ import httpx
 
 from .. import errors
 from ..base import Connector
-from ..http import SharedClients, UnsafeHost, guard_public_host, make_timeout, network_slot, request_with_retry
+from ..http import (
+    SharedClients,
+    UnsafeHost,
+    guard_public_host,
+    make_timeout,
+    network_slot,
+    request_with_retry,
+)
 from ..types import CommentPage, Credentials, MediaFile, MetricSet, PostRequest, PostResult, RemoteComment
 from .errors import map_error, xrpc_error
 from .facets import build_facets
