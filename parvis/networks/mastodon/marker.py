@@ -6,14 +6,20 @@ signature: 49 characters among U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDT
 bit and the first 48 bits of SHA-256(marker).
 
 Why these two characters: they are grapheme *extenders* (Unicode UAX #29), so they join the previous
-grapheme and Mastodon's grapheme counter (and parvis.domain.text) counts them as 0 characters; they are
-not URL characters (a trailing link stays intact) and not whitespace (Mastodon keeps them in `content`).
-The start bit is a non-joiner, so the signature never glues a trailing emoji to anything.
+grapheme and Mastodon's grapheme counter (and parvis.domain.text) counts them as 0 characters, and they are
+not whitespace (Mastodon keeps them in `content`). Where: at the end of the last word that is not a
+link, a hashtag or a mention, so the signature never touches one of those (a parser that took it for part
+of a URL would break the link; Mastodon's hashtag pattern accepts U+200C inside a tag) and always extends
+a visible grapheme (after a line break it would count as one character). A text made only of links, tags
+and mentions gets it at the start followed by a space (two characters), so no parser can read it as part
+of the first token. The start bit is a non-joiner, so the
+signature never glues an emoji to anything.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 
 ZERO = "\u200c"  # ZERO WIDTH NON-JOINER
 ONE = "\u200d"  # ZERO WIDTH JOINER
@@ -26,9 +32,18 @@ def marker_suffix(marker: str) -> str:
     return ZERO + "".join(ONE if bit == "1" else ZERO for bit in bits)
 
 
+_SIGNATURE = re.compile(f"{ZERO}[{ZERO}{ONE}]{{{MARKER_BITS}}}")
+_LEADING = re.compile(f"^{_SIGNATURE.pattern} ")
+_LINKISH = re.compile(r"://|^[#@＃＠]|@|\w\.\w")
+
+
 def with_marker(text: str, marker: str) -> str:
     """`text` signed with `marker` (an empty text stays a valid media-only status)."""
-    return f"{text}{marker_suffix(marker)}"
+    suffix = marker_suffix(marker)
+    for word in reversed(list(re.finditer(r"\S+", text))):
+        if not _LINKISH.search(word.group()):
+            return f"{text[:word.end()]}{suffix}{text[word.end():]}"
+    return f"{suffix} {text}" if text else suffix
 
 
 def carries_marker(text: str, marker: str) -> bool:
@@ -37,5 +52,5 @@ def carries_marker(text: str, marker: str) -> bool:
 
 
 def strip_markers(text: str) -> str:
-    """`text` without any trailing signature (for showing our own statuses)."""
-    return text.rstrip(ZERO + ONE)
+    """`text` without any signature (a status written through Parvis, read back as a comment)."""
+    return _SIGNATURE.sub("", _LEADING.sub("", text, count=1))
