@@ -13,12 +13,14 @@
 Credentials stored (encrypted) per channel, as connectors read them in `credentials.data`:
 `access_token`, `refresh_token` (never replaced by an empty one), `expires_at` (ISO, "" = no expiry), `scope`,
 `app_id`/`app_secret` (an authority's own app), `client_id`/`client_secret`/`client_instance` (Mastodon app),
-Facebook: `access_token` = the Page token, `page_id`, `user_access_token`; Instagram: `user_id`;
+Facebook: `access_token` = the Page token, `page_id`, `user_access_token`; Instagram (Instagram Login):
+`ig_user_id`, `login` = "instagram"; Mastodon: `account_id`;
 Bluesky: `identifier`, `app_password` and whatever the connector's login returns.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -284,8 +286,12 @@ def complete_connection(membership, channel: Channel, *, code: str, pending: dic
                     "access_token": page["access_token"], "page_id": page["id"], "expires_at": "",
                     "instagram_id": page["instagram_id"]}
             remote_id, expires_at = page["id"], None  # a Page token from a long-lived user token never expires
+        elif channel.network == "instagram":  # Instagram Login: the connector reads these two keys
+            data.update(ig_user_id=remote_id, login="instagram")
         elif channel.network == "mastodon":
             remote_id = oauth.mastodon_account(pending["instance"], tokens.access_token, client=client).get("id", "")
+            if remote_id:
+                data["account_id"] = remote_id
     except oauth.OAuthError as exc:
         raise ConnectError(f"{channel.network_label} a refusé la connexion : {exc}") from exc
     except net_errors.NetworkError as exc:
@@ -331,7 +337,7 @@ def connect_with_app_password(membership, channel: Channel, *, handle: str, app_
     data = {"identifier": handle, "app_password": app_password}
     cls = None if channel.is_sandbox else connector_class("bluesky")
     if cls is not None:
-        connector = cls(Credentials(handle, dict(data)), base_url=pds)
+        connector = _connector(cls, Credentials(handle, dict(data)), base_url=pds)
         login = getattr(connector, "login", None)
         try:
             session = login() if callable(login) else connector.refresh_credentials()
@@ -374,6 +380,13 @@ def _instant(value) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _connector(cls, credentials: Credentials, *, base_url: str | None):
+    # Connectors of user-given servers (Bluesky PDS) refuse loopback unless told: tests and local peers.
+    if _allow_loopback() and "allow_loopback" in inspect.signature(cls).parameters:
+        return cls(credentials, base_url=base_url, allow_loopback=True)
+    return cls(credentials, base_url=base_url)
+
+
 def _refreshing_connector(channel: Channel):
     cls = connector_class(channel.network)
     return cls if cls is not None and "refresh" in getattr(cls, "capabilities", ()) else None
@@ -399,7 +412,7 @@ def refresh_margin(network: str) -> timedelta:
 def _refresh_one(channel: Channel, creds: dict, now: datetime, client) -> dict | None:
     cls = _refreshing_connector(channel)
     if cls is not None:
-        connector = cls(Credentials(channel.handle, dict(creds)), base_url=channel.instance_url or None)
+        connector = _connector(cls, Credentials(channel.handle, dict(creds)), base_url=channel.instance_url or None)
         try:
             return connector.refresh_credentials()
         finally:

@@ -266,6 +266,9 @@ def _parse(response: httpx.Response, what: str) -> dict:
         body = {}
     if not isinstance(body, dict):
         body = {}
+    wrapped = body.get("data")
+    if isinstance(wrapped, list) and wrapped and isinstance(wrapped[0], dict) and "access_token" in wrapped[0]:
+        body = wrapped[0]  # Instagram Login answers {"data": [{"access_token", "user_id", "permissions"}]}
     error = body.get("error")
     if response.status_code >= 400 or error:
         code = error if isinstance(error, str) else ""

@@ -235,6 +235,23 @@ def test_facebook_keeps_the_page_token_of_the_channels_page(cm, provider, author
     assert provider.requests_to("GET /graph/me/accounts")[0].query["access_token"] == "long-user"
 
 
+def test_instagram_login_keeps_a_60_day_token_and_the_account_id(cm, provider, authority, monkeypatch):
+    monkeypatch.setenv("PARVIS_META_APP_ID", "meta-app")
+    monkeypatch.setenv("PARVIS_META_APP_SECRET", "meta-secret")
+    ig = ChannelFactory(authority=authority, network="instagram", handle="villearras", is_sandbox=False)
+    provider.answer("POST /instagram/token", 200, {"data": [{"access_token": "short", "user_id": 17841,
+                                                              "permissions": "instagram_business_basic"}]})
+    provider.answer("GET /instagram/long", 200, {"access_token": "IG-LONG", "token_type": "bearer",
+                                                  "expires_in": 5184000})
+    _, q = _start(cm, ig)
+    assert cm.get(CALLBACK, {"state": q["state"], "code": "c"}).status_code == 302
+    ig.refresh_from_db()
+    creds = decrypt(ig.credentials)
+    assert creds["access_token"] == "IG-LONG" and creds["ig_user_id"] == "17841" and creds["login"] == "instagram"
+    assert ig.remote_account_id == "17841"
+    assert timedelta(days=59) < ig.token_expires_at - timezone.now() <= timedelta(days=60)
+
+
 # --- Mastodon -------------------------------------------------------------------------------------------------
 
 
@@ -261,6 +278,7 @@ def test_mastodon_registers_the_app_once_per_instance_and_connects(cm, provider,
     assert masto.status == Channel.Status.ACTIVE and masto.token_expires_at is None
     assert masto.remote_account_id == "10987"
     assert decrypt(masto.credentials)["access_token"] == "MASTO-TOKEN"
+    assert decrypt(masto.credentials)["account_id"] == "10987"  # what the Mastodon connector reads
     assert provider.requests_to("POST /oauth/token")[0].form["client_secret"] == "masto-csec"
 
 
@@ -336,6 +354,31 @@ def test_bluesky_form_errors_name_the_field(cm, bluesky, data, field, words):
     r = cm.post(f"/a/arras/comptes/{bluesky.pk}/connexion/", data)
     assert r.status_code == 400 and f'id="err-{field}"' in page(r) and words in page(r)
     assert not FakeBluesky.calls
+
+
+def test_bluesky_bad_password_through_the_real_connector_on_a_loopback_pds(cm, provider, authority):
+    if registry.connector_class("bluesky") is None:
+        pytest.skip("connecteur Bluesky absent")
+    ch = ChannelFactory(authority=authority, network="bluesky", handle="arras.test", is_sandbox=False,
+                        status=Channel.Status.RECONNECT, credentials=encrypt({}))
+    provider.answer("POST /xrpc/com.atproto.server.createSession", 401,
+                    {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+    r = cm.post(f"/a/arras/comptes/{ch.pk}/connexion/",
+                {"handle": "arras.test", "app_password": "nope-nope-nope-nope", "pds_url": provider.url})
+    assert r.status_code == 400 and "Bluesky refuse" in page(r)
+    (login,) = provider.requests_to("POST /xrpc/com.atproto.server.createSession")
+    ch.refresh_from_db()
+    assert decrypt(ch.credentials) == {} and ch.status == Channel.Status.RECONNECT
+
+    provider.answer("POST /xrpc/com.atproto.server.createSession", 200, {
+        "did": "did:plc:abc", "handle": "arras.test", "accessJwt": "AJ", "refreshJwt": "RJ"})
+    r = cm.post(f"/a/arras/comptes/{ch.pk}/connexion/",
+                {"handle": "arras.test", "app_password": "good-good-good-good", "pds_url": provider.url})
+    assert r.status_code == 302
+    ch.refresh_from_db()
+    creds = decrypt(ch.credentials)
+    assert creds["did"] == "did:plc:abc" and creds["refresh_jwt"] == "RJ" and creds["app_password"]
+    assert ch.status == Channel.Status.ACTIVE and ch.instance_url == provider.url
 
 
 def test_bluesky_without_a_connector_is_stored_and_active(members, authority, monkeypatch):
