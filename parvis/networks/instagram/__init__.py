@@ -1,0 +1,1 @@
+"""Instagram professional accounts through the Graph API (NETWORKS.md §2)."""
