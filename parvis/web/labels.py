@@ -72,6 +72,7 @@ AUDIT_VERB_LABELS = {
     "member.added": _("a ajouté un membre"),
     "member.role_changed": _("a changé le rôle d'un membre"),
     "member.removed": _("a retiré un membre"),
+    "channel.token_refreshed": _("a renouvelé le jeton d'un compte"),
     "approval_rule.set": _("a modifié une règle de validation"),
     "approval_rule.deleted": _("a rendu un compte à la règle de la collectivité"),
     "media.uploaded": _("a ajouté un média"),
