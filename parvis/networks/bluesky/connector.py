@@ -179,7 +179,7 @@ class BlueskyConnector(Connector):
                 return response.json() if response.content else {}
             name, _ = xrpc_error(response)
             if attempt == 1 and name in ("ExpiredToken", "InvalidToken"):
-                self._renew(force=True)
+                self._renew()
                 continue
             raise map_error(response, now=datetime.now(UTC))
         raise AssertionError("unreachable")
@@ -192,7 +192,7 @@ class BlueskyConnector(Connector):
             self._renew()
         return self._session["access_jwt"]
 
-    def _renew(self, *, force: bool = False) -> None:
+    def _renew(self) -> None:
         refresh = self._session["refresh_jwt"]
         exp = _jwt_exp(refresh) if refresh else None
         if refresh and (exp is None or exp > datetime.now(UTC).timestamp()):
@@ -200,10 +200,9 @@ class BlueskyConnector(Connector):
             if response.status_code < 300:
                 self._store_session(response.json())
                 return
-            name, _ = xrpc_error(response)
             if response.status_code >= 500 or response.status_code == 429:
                 raise map_error(response, now=datetime.now(UTC))
-        self._login()
+        self._login()  # the refresh token is dead or absent: the app password, once
 
     def _login(self) -> None:
         password = (self.credentials.data or {}).get("app_password", "")
@@ -225,7 +224,7 @@ class BlueskyConnector(Connector):
         self.updated_credentials = {**(self.credentials.data or {}), **self._session}
 
     def refresh_credentials(self) -> dict | None:
-        self._renew(force=True)
+        self._renew()
         return self.updated_credentials
 
     def _did(self) -> str:

@@ -191,7 +191,7 @@ def test_video_post(bsky_network, town):
     assert view["embed"]["$type"] == "app.bsky.embed.video#view"
 
 
-def test_image_from_a_url_of_the_media_storage(bsky_network, town, tmp_path):
+def test_image_from_a_url_of_the_media_storage(bsky_network, town, monkeypatch):
     """Remote storage hands connectors a signed URL: the connector downloads it."""
     buffer = io.BytesIO()
     Image.new("RGB", (40, 40), (0, 90, 200)).save(buffer, "JPEG")
@@ -212,13 +212,9 @@ def test_image_from_a_url_of_the_media_storage(bsky_network, town, tmp_path):
             return real.request(method, url, **kwargs)
 
     connector = make_connector(bsky_network, town)
-    original = module.shared_client
-    module.shared_client = lambda: Client()
-    try:
-        posted = connector.publish(PostRequest(text="Photo", marker=str(uuid.uuid4()), media=(
-            MediaFile("https://stockage.example/m/1.jpg?sig=abc", "image", "image/jpeg", alt_text="Mairie"),)))
-    finally:
-        module.shared_client = original
+    monkeypatch.setattr(module, "shared_client", lambda: Client())
+    posted = connector.publish(PostRequest(text="Photo", marker=str(uuid.uuid4()), media=(
+        MediaFile("https://stockage.example/m/1.jpg?sig=abc", "image", "image/jpeg", alt_text="Mairie"),)))
     assert transport_seen
     view = poll(lambda: post_view(connector, posted.remote_id), lambda v: v is not None)
     assert view["embed"]["images"][0]["alt"] == "Mairie"
