@@ -8,6 +8,7 @@
    rows by looking our marker up on the network; never a blind retry.
 """
 
+import inspect
 import logging
 import threading
 import time
@@ -22,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from parvis.audit.models import AuditEvent
-from parvis.channels.crypto import CredentialsError, decrypt
+from parvis.channels.crypto import CredentialsError, decrypt, encrypt
 from parvis.channels.models import Channel
 from parvis.domain.ledger import MESSAGES_FR, after_error
 from parvis.domain.states import DeliveryState, publication_outcome
@@ -37,8 +38,9 @@ S = DeliveryState
 
 
 def lease_duration() -> timedelta:
-    # A live worker's call always ends (by its timeout) before its lease does.
-    return timedelta(seconds=settings.NETWORK_TIMEOUT_SECONDS + settings.DISPATCH_LEASE_SECONDS)
+    # A live worker's call always ends before its lease does: a publication may take several timed calls
+    # (a video upload, its processing, then the post), hence three timeouts and a margin.
+    return timedelta(seconds=3 * settings.NETWORK_TIMEOUT_SECONDS + settings.DISPATCH_LEASE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Result:
     job: Job
     posted: PostResult | None = None
     error: Exception | None = None
+    new_credentials: dict | None = None  # a session the connector renewed by itself (Bluesky)
 
 
 def claim_due(*, now: datetime, owner: str, limit: int) -> list[int]:
@@ -137,11 +140,15 @@ def execute(job: Job) -> Result:
             job.network, job.credentials, sandbox=job.sandbox, timeout=settings.NETWORK_TIMEOUT_SECONDS,
             base_url=None if job.sandbox else (job.base_url or None),
         )
-        return Result(job, posted=connector.publish(job.post))
-    except NotImplementedError as exc:  # no connector for this network yet: nothing was sent
+    except Exception as exc:  # noqa: BLE001 — no connector (unknown network, unsafe server): nothing was sent
         return Result(job, error=net_errors.Permanent(str(exc)))
+    try:
+        posted, error = connector.publish(job.post), None
+    except NotImplementedError as exc:  # this network cannot carry this post: nothing was sent
+        posted, error = None, net_errors.Permanent(str(exc))
     except Exception as exc:  # noqa: BLE001 — every outcome must reach the ledger
-        return Result(job, error=exc)
+        posted, error = None, exc
+    return Result(job, posted=posted, error=error, new_credentials=getattr(connector, "updated_credentials", None))
 
 
 def _published_update(posted: PostResult, now: datetime) -> dict:
@@ -201,6 +208,15 @@ def record_outcomes(results: list[Result], *, now: datetime | None = None) -> No
                 transaction.on_commit(lambda c=channel_id: notify_channel_reconnect.enqueue(c))
         AuditEvent.objects.bulk_create(events)
         refresh_publication_status({m["publication_id"] for m in meta.values()})
+        _store_renewed_credentials(results, meta)
+
+
+def _store_renewed_credentials(results: list[Result], meta: dict) -> None:
+    """Keep a session a connector renewed, so the next call does not log in again (login rate limits)."""
+    renewed = {meta[r.job.delivery_id]["channel_id"]: r.new_credentials
+               for r in results if r.new_credentials and r.job.delivery_id in meta}
+    for channel_id, data in renewed.items():
+        Channel.objects.filter(id=channel_id).update(credentials=encrypt(data))
 
 
 def _record_published(results: list[Result], meta: dict, now: datetime) -> list[AuditEvent]:
@@ -255,7 +271,11 @@ def _lookup(d: dict):
         )
         if "lookup" not in connector.capabilities:
             return d, "human", None
-        return d, "ok", connector.find_by_marker(str(d["marker"]))
+        hints = {}
+        if {"text", "sent_at"} <= set(inspect.signature(connector.find_by_marker).parameters):
+            # Networks without idempotency keys match our own recent post by its exact text and time.
+            hints = {"text": d.get("text"), "sent_at": d["run_after"]}
+        return d, "ok", connector.find_by_marker(str(d["marker"]), **hints)
     except NotImplementedError:
         return d, "human", None
     except Exception as exc:  # noqa: BLE001 — the network is down: try again at the next sweep
@@ -275,9 +295,15 @@ def sweep(*, now: datetime | None = None, reconcile_after: timedelta = timedelta
     candidates = list(
         Delivery.objects.filter(state=S.UNCONFIRMED, updated_at__lte=now - reconcile_after)
         .exclude(error_code="needs_human")
-        .values("id", "marker", "authority_id", "publication_id", "channel__network", "channel__handle",
-                "channel__is_sandbox", "channel__credentials", "channel__instance_url")[:limit]
+        .values("id", "marker", "authority_id", "publication_id", "channel_id", "run_after", "channel__network",
+                "channel__handle", "channel__is_sandbox", "channel__credentials", "channel__instance_url")[:limit]
     )
+    texts = dict(
+        ((pub, ch), text) for pub, ch, text in Variant.objects.filter(
+            publication_id__in={d["publication_id"] for d in candidates}).values_list("publication_id", "channel_id", "text")
+    )
+    for d in candidates:
+        d["text"] = texts.get((d["publication_id"], d["channel_id"]))
     counts = {"expired": expired, "found": 0, "absent": 0, "needs_human": 0}
     if not candidates:
         return counts
