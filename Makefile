@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test install install-test browser lint bench serve messages
+.PHONY: demo test install install-test browser peers lint bench serve messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,13 @@ install-test: $(BIN)/python
 demo: install
 	$(BIN)/parvis demo
 
-## Installs the test dependencies and runs the whole suite.
-test: install-test browser
+## Installs the test dependencies (Python, Chromium, the npm peers) and runs the whole suite.
+test: install-test browser peers
 	bash scripts/run-tests.sh
+
+## Real software the connectors are tested against: a local Bluesky network (Node 22 from npm).
+peers:
+	bash scripts/peers/install.sh
 
 ## Debian's Chromium for the end-to-end test (skipped where it cannot be installed).
 browser:
