@@ -2,14 +2,14 @@
 
 import re
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from mastodon import Mastodon
 
-from parvis.networks import errors
-from parvis.networks.mastodon import auth
+from parvis.networks import errors, oauth
 from parvis.networks.mastodon.connector import MastodonConnector
 from parvis.networks.types import Credentials, MediaFile, PostRequest
 from tests.networks.contract import ConnectorContract
@@ -184,35 +184,33 @@ def test_private_addresses_are_refused_outside_tests(monkeypatch):
 
 
 def test_app_registration_then_pkce_authorization_code_flow(mastodon):
-    redirect = "https://parvis.example/comptes/mastodon/retour"
-    client_id, client_secret = auth.register_app(mastodon.url, redirect, allow_loopback=True)
-    assert client_id and client_secret
-    verifier, challenge = auth.make_pkce()
+    """The connection flow's own functions (parvis.networks.oauth) against a Mastodon API on loopback."""
+    redirect = "https://parvis.example/connexion/retour/"
+    app = oauth.register_mastodon_app(mastodon.url, client_name="Parvis", redirect_uri=redirect)
+    assert app.client_id and app.client_secret
+    provider = oauth.mastodon_provider(mastodon.url)
+    verifier = oauth.new_code_verifier()
+    challenge = oauth.code_challenge(verifier)
     assert 43 <= len(verifier) <= 128 and "=" not in challenge
-    url = auth.authorization_url(mastodon.url, client_id, redirect, state="etat-123", code_challenge=challenge,
-                                 allow_loopback=True)
+    url = oauth.authorization_url(provider, app, redirect_uri=redirect, state="etat-123", code_verifier=verifier)
     query = parse_qs(urlsplit(url).query)
     assert url.startswith(f"{mastodon.url}/oauth/authorize?")
-    assert query["client_id"] == [client_id] and query["redirect_uri"] == [redirect]
+    assert query["client_id"] == [app.client_id] and query["redirect_uri"] == [redirect]
     assert query["state"] == ["etat-123"] and query["code_challenge_method"] == ["S256"]
     assert query["code_challenge"] == [challenge]
-    assert set(query["scope"][0].split()) == set(auth.SCOPES)
+    assert set(query["scope"][0].split()) == set(oauth.MASTODON_SCOPES)
     # The person picks an account on the instance, which redirects back with a code.
     approved = httpx.post(f"{mastodon.url}/oauth/authorize", data={
-        "username": "katherine", "redirect_uri": redirect, "client_id": client_id, "state": "etat-123"})
+        "username": "katherine", "redirect_uri": redirect, "client_id": app.client_id, "state": "etat-123"})
     assert approved.status_code == 302
     code = parse_qs(urlsplit(approved.headers["location"]).query)["code"][0]
-    creds = auth.exchange_code(mastodon.url, client_id, client_secret, redirect, code, code_verifier=verifier,
-                               allow_loopback=True)
-    me = MastodonConnector(Credentials("katherine", creds), base_url=mastodon.url).account_metrics()
+    tokens = oauth.exchange_code(provider, app, code=code, redirect_uri=redirect, code_verifier=verifier,
+                                 now=datetime.now(UTC))
+    me = MastodonConnector(Credentials("katherine", {"access_token": tokens.access_token}),
+                           base_url=mastodon.url).account_metrics()
     assert set(me.values) == {"followers", "following", "posts"}
-    with pytest.raises(errors.AuthExpired):
-        auth.exchange_code(mastodon.url, client_id, client_secret, redirect, "faux", code_verifier=verifier,
-                           allow_loopback=True)
+    with pytest.raises(errors.NetworkError):
+        oauth.exchange_code(provider, app, code="faux", redirect_uri=redirect, code_verifier=verifier,
+                            now=datetime.now(UTC))
 
 
-def test_registration_refuses_internal_servers():
-    with pytest.raises(errors.Permanent, match="interne"):
-        auth.register_app("https://192.168.1.10", "https://parvis.example/retour")
-    with pytest.raises(errors.Permanent, match="https"):
-        auth.authorization_url("http://127.0.0.1:3000", "id", "https://x/r", state="s", code_challenge="c")
