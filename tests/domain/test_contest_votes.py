@@ -331,3 +331,88 @@ def test_contest_from_dict():
 def test_contest_errors_name_the_field(change, field):
     with pytest.raises(ContestError, match=field):
         contest_from_dict({**GOOD, **change})
+
+
+# --- rules text -------------------------------------------------------------------------------------------------
+
+from parvis.domain.contests.rules_text import (  # noqa: E402
+    RulesError,
+    RulesParams,
+    render_rules,
+    rules_problems,
+    text_problems,
+)
+
+PARIS = timezone(timedelta(hours=2))
+RULES = RulesParams(
+    organiser="Ville de Roanne",
+    organiser_address="Hôtel de ville, 42300 Roanne",
+    title="Battle des ambassadeurs TikTok",
+    opens_at=datetime(2026, 5, 1, 10, 0, tzinfo=PARIS),
+    closes_at=datetime(2026, 5, 9, 20, 0, tzinfo=PARIS),
+    networks=("TikTok", "Instagram"),
+    mechanics="vote",
+    how_to_enter="Commentez la vidéo avec le numéro de votre finaliste préféré.",
+    tie_break="le candidat qui a reçu le premier vote compté l'emporte.",
+    contact="dpo@ville-roanne.fr",
+)
+
+
+def test_rules_text_has_every_recommended_section():
+    text = render_rules(RULES)
+    for expected in ["Ville de Roanne", "gratuit et sans obligation d'achat", "1er mai 2026 à 10 h 00",
+                     "9 mai 2026 à 20 h 00", "En cas d'égalité", "Fraude", "dpo@ville-roanne.fr",
+                     "ni parrainé", "TikTok et Instagram", "avant 15 ans", "autorisation écrite"]:
+        assert expected in text, expected
+    assert text_problems(text) == []
+
+
+def test_adults_only_rules_carry_no_minors_section_unless_candidates_are_minors():
+    from dataclasses import replace
+
+    assert "Mineurs" not in render_rules(replace(RULES, min_age=18))
+    text = render_rules(replace(RULES, min_age=18, candidates_are_minors=True))
+    assert "autorisation écrite" in text and "avant 15 ans" not in text
+
+
+@pytest.mark.parametrize(
+    "how_to_enter",
+    [
+        "Partage la vidéo et tague un ami pour participer",
+        "Identifiez 2 amis en commentaire",
+        "Mentionne une amie !",
+        "Partagez la publication en story",
+        "Tague tes potes",
+    ],
+)
+def test_share_or_tag_a_friend_is_refused(how_to_enter):
+    from dataclasses import replace
+
+    params = replace(RULES, how_to_enter=how_to_enter)
+    problems = rules_problems(params)
+    assert [p.field for p in problems] == ["how_to_enter"] and "Meta" in problems[0].source
+    with pytest.raises(RulesError, match="how_to_enter"):
+        render_rules(params)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"tie_break": ""}, "tie_break"),
+        ({"organiser": " "}, "organiser"),
+        ({"mechanics": "loterie"}, "mechanics"),
+        ({"networks": ()}, "networks"),
+        ({"closes_at": datetime(2026, 4, 1, tzinfo=PARIS)}, "closes_at"),
+    ],
+)
+def test_rules_problems_name_the_field(change, field):
+    from dataclasses import replace
+
+    assert field in [p.field for p in rules_problems(replace(RULES, **change))]
+
+
+def test_a_hand_written_rules_text_is_checked():
+    problems = text_problems("Concours : tague un ami pour participer. Gagnez un vélo !")
+    messages = " ".join(p.message for p in problems)
+    assert "identifier un ami" in messages and "gratuite" in messages and "parrainé" in messages
+    assert "consentement" in messages
