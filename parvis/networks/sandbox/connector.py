@@ -11,7 +11,7 @@ import httpx
 from .. import errors
 from ..base import Connector
 from ..http import SharedClients, make_timeout, network_slot, request_with_retry, retry_after_seconds
-from ..types import Credentials, PostRequest, PostResult
+from ..types import CommentPage, Credentials, MetricSet, PostRequest, PostResult, RemoteComment
 from .server import NETWORKS
 
 DEFAULT_URL = "http://127.0.0.1:8765"
@@ -33,9 +33,16 @@ class SandboxConnector(Connector):
 
     The token is `credentials.data["access_token"]` (a channel without one uses a harmless default); a token
     starting with "revoked" makes the sandbox answer like a revoked account.
+
+    The conversation (comments, replies, hiding, deleting) and the figures are simulated by the server; see
+    parvis.networks.sandbox.server.
     """
 
-    capabilities = frozenset({"publish", "lookup", "delete"})
+    capabilities = frozenset({
+        "publish", "lookup", "delete", "comments", "reply", "hide_comment", "delete_comment",
+        "account_metrics", "post_metrics",
+    })
+    page_size = 100
 
     def __init__(self, network: str, credentials: Credentials, *, base_url: str | None = None,
                  timeout: float = 20.0):
@@ -141,6 +148,94 @@ class SandboxConnector(Connector):
             return  # already gone: deleting is idempotent
         if response.status_code != 200:
             self._raise_for(response)
+
+    # --- conversation ---
+
+    def fetch_comments(self, *, cursor: str | None = None, post_ids: tuple[str, ...] = ()) -> CommentPage:
+        params = {"handle": self.credentials.handle, "limit": str(self.page_size)}
+        if cursor:
+            params["cursor"] = cursor
+        if post_ids:
+            params["post_ids"] = ",".join(post_ids)
+        response = self._get(self._url("/comments"), params=params)
+        if response.status_code != 200:
+            self._raise_for(response)
+        try:
+            body = response.json()
+            comments = tuple(self._comment(item) for item in body["comments"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise errors.Transient("réponse illisible", detail=response.text[:500]) from exc
+        return CommentPage(comments=comments, cursor=body.get("cursor") or None)
+
+    @staticmethod
+    def _comment(item: dict) -> RemoteComment:
+        author = item.get("author") or {}
+        return RemoteComment(
+            remote_id=str(item["id"]), post_remote_id=str(item.get("post_id") or ""),
+            author_id=str(author.get("id") or ""), author_handle=str(author.get("handle") or ""),
+            author_name=str(author.get("name") or ""), text=str(item.get("text") or ""),
+            created_at=datetime.fromisoformat(item["created_at"]),
+            parent_remote_id=str(item.get("parent_id") or ""), url=str(item.get("url") or ""),
+            kind=str(item.get("kind") or "comment"), hidden=bool(item.get("hidden")),
+        )
+
+    def reply(self, to_remote_id: str, text: str, *, marker: str) -> PostResult:
+        response = self._send("POST", self._url(f"/comments/{quote(to_remote_id, safe='')}/replies"),
+                              json={"handle": self.credentials.handle, "text": text, "marker": marker},
+                              idempotent=False)
+        if response.status_code in (200, 201):
+            try:
+                body = response.json()
+                return PostResult(remote_id=str(body["id"]), url=str(body["url"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise errors.OutcomeUnknown("réponse illisible", detail=response.text[:500]) from exc
+        self._raise_for(response)
+        raise AssertionError("unreachable")
+
+    def hide_comment(self, remote_id: str, *, hidden: bool = True, post_remote_id: str = "") -> None:
+        response = self._send("POST", self._url(f"/comments/{quote(remote_id, safe='')}/hide"),
+                              json={"hidden": hidden})
+        if response.status_code != 200:
+            self._raise_for(response)
+
+    def delete_comment(self, remote_id: str) -> None:
+        response = self._send("DELETE", self._url(f"/comments/{quote(remote_id, safe='')}"))
+        if response.status_code == 404:
+            return  # already gone: deleting is idempotent
+        if response.status_code != 200:
+            self._raise_for(response)
+
+    # --- figures ---
+
+    def account_metrics(self) -> MetricSet:
+        response = self._get(self._url(f"/accounts/{quote(self.credentials.handle, safe='')}/metrics"))
+        return self._metrics(response)
+
+    def post_metrics(self, remote_id: str) -> MetricSet:
+        return self._metrics(self._get(self._url(f"/posts/{quote(remote_id, safe='')}/metrics")))
+
+    def _metrics(self, response: httpx.Response) -> MetricSet:
+        if response.status_code != 200:
+            self._raise_for(response)
+        try:
+            values = {str(k): float(v) for k, v in response.json()["metrics"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise errors.Transient("réponse illisible", detail=response.text[:500]) from exc
+        return MetricSet(values=values, collected_at=datetime.now(UTC))
+
+    def _send(self, method: str, url: str, *, idempotent: bool = True, **kwargs) -> httpx.Response:
+        """One write. A cut after sending is transient when repeating it is harmless (hide, delete), and an
+        unknown outcome when it could create a second object (a reply)."""
+        try:
+            with network_slot("sandbox"):
+                return shared_client().request(method, url, headers=self._headers(),
+                                               timeout=make_timeout(self.timeout), **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise errors.Transient("sandbox injoignable", detail=f"{type(exc).__name__}: {exc}") from exc
+        except httpx.TransportError as exc:
+            if idempotent:
+                raise errors.Transient("sandbox injoignable", detail=f"{type(exc).__name__}: {exc}") from exc
+            raise errors.OutcomeUnknown("réponse non reçue", detail=f"{type(exc).__name__}: {exc}") from exc
 
     def _get(self, url: str, **kwargs) -> httpx.Response:
         try:

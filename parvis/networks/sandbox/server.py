@@ -11,9 +11,24 @@ Endpoints (JSON unless said otherwise):
     GET    /{network}/posts/{id}             one post
     DELETE /{network}/posts/{id}             delete
     GET    /{network}/{handle}/posts/{id}    the post as an HTML page, with a "simulation" banner
+    GET    /{network}/posts/{id}/metrics     a post's figures (growing over its first days)
+    GET    /{network}/accounts/{handle}/metrics   the account's figures (followers, views of the day...)
+    GET    /{network}/comments?handle=H&cursor=C&limit=N&post_ids=1,2   comments since a cursor
+    POST   /{network}/comments/{id}/replies  answer a comment as the account (marker de-duplicated)
+    POST   /{network}/comments/{id}/hide     {"hidden": true|false}
+    DELETE /{network}/comments/{id}          delete a comment
     GET    /_sandbox/posts?network=&handle=  list posts        DELETE /_sandbox/posts   wipe them
     GET    /_sandbox/stats                   counts            GET|POST /_sandbox/config
+    GET    /_sandbox/replies?network=        the replies the accounts made
     GET    /healthz
+
+The conversation is computed, not stored: each post receives citizens' comments (questions, complaints,
+thanks, harsh criticism, replies, mentions, and a few insults, spam, personal data, hate and threats, in
+French) at instants drawn from a generator seeded by (seed, network, post id), most in the post's first
+day. A comment exists once its instant has passed; `conversation_speed` in the config makes the simulated
+hours pass faster (3600: one hour of conversation per second). Only what people do to comments (hide,
+delete, replies) is stored. The cursor is the (instant, post, rank) of the last comment read: comments
+appear in instant order, so nothing is skipped between two reads.
 """
 
 from __future__ import annotations
@@ -23,13 +38,16 @@ import json
 import logging
 import math
 import random
+import re
 import socket
 import sqlite3
 import sys
 import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -85,6 +103,7 @@ class SandboxConfig:
     rate_limit_retry_after_s: float = 60.0
     timeout_hold_s: float = 30.0
     daily_limits: dict = field(default_factory=lambda: dict(DEFAULT_DAILY_LIMITS))
+    conversation_speed: float = 1.0  # simulated seconds of conversation per real second
 
     def merged(self, changes: dict) -> SandboxConfig:
         """A new config with `changes` applied; raises ValueError naming the bad field."""
@@ -93,7 +112,8 @@ class SandboxConfig:
             raise ValueError(f"champ de configuration inconnu : {', '.join(sorted(unknown))}")
         base = self
         values = {}
-        for name in ("latency_ms", "latency_jitter_ms", "rate_limit_retry_after_s", "timeout_hold_s"):
+        for name in ("latency_ms", "latency_jitter_ms", "rate_limit_retry_after_s", "timeout_hold_s",
+                     "conversation_speed"):
             if name in changes:
                 values[name] = _non_negative(name, changes[name])
         if "seed" in changes:
@@ -121,6 +141,8 @@ class SandboxConfig:
                 else:
                     limits[name] = int(_non_negative(f"daily_limits.{name}", n))
             values["daily_limits"] = limits
+        if values.get("conversation_speed") == 0:
+            raise ValueError("conversation_speed doit être strictement positif")
         return replace(base, **values)
 
 
@@ -159,6 +181,201 @@ class Rejected(Exception):
         return {"error": error}
 
 
+# --- the simulated conversation ------------------------------------------------------------------------------
+
+# Relative size of each network's audience for a local authority (Facebook first, by far).
+AUDIENCE = {
+    "facebook": 1.0, "instagram": 0.7, "x": 0.4, "tiktok": 0.5, "youtube": 0.3, "linkedin": 0.25,
+    "threads": 0.2, "mastodon": 0.15, "bluesky": 0.15, "snapchat": 0.1,
+}
+COMMENTS_PER_POST = 40  # on Facebook, on average; other networks scale by AUDIENCE
+CONVERSATION_TAU_S = 8 * 3600.0  # mean delay of a comment: most come the first day
+CONVERSATION_MAX_S = 7 * DAY_S  # nothing after a week
+CONVERSATION_DAYS = 60  # posts older than this are not read again
+METRICS_TAU_S = 18 * 3600.0  # a post's views grow like 1 - exp(-age / tau)
+_FIRST = ("Camille", "Nathalie", "Sylvie", "Karim", "Jean-Pierre", "Lucie", "Mohamed", "Isabelle", "Thomas",
+          "Chantal", "Julien", "Fatima", "Michel", "Sandrine", "Kevin", "Monique", "Antoine", "Léa", "Bernard",
+          "Aurélie", "Hugo", "Martine", "Yasmine", "Philippe", "Manon")
+_LAST = ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+         "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier")
+_PLACES = ("la piscine municipale", "la médiathèque", "le marché couvert", "la salle des fêtes", "le stade",
+           "la déchetterie", "le centre social", "l'école Jules-Ferry")
+_STREETS = ("rue Victor-Hugo", "rue Pasteur", "avenue Jean-Jaurès", "rue de la République", "place du Marché",
+            "boulevard Carnot")
+_EVENTS = ("le marché de Noël", "la fête de la musique", "le forum des associations", "la brocante",
+           "le feu d'artifice", "la collecte de sang")
+# (kind, weight, templates). The classifier's labels are not given: the inbox must find them.
+_TEMPLATES = (
+    ("question", 22, (
+        "Bonjour, à quelle heure ouvre {place} samedi ?",
+        "Est-ce que {event} est maintenu s'il pleut ?",
+        "Où peut-on s'inscrire pour {event} ?",
+        "Quand les travaux {street} seront-ils terminés ?",
+        "Bonjour, y a-t-il un parking près de {place} ?",
+        "Est-ce que c'est accessible en fauteuil roulant ?",
+    )),
+    ("complaint", 16, (
+        "Toujours pas de ramassage des poubelles {street}, c'est inadmissible.",
+        "Les lampadaires {street} sont en panne depuis trois semaines, personne ne fait rien.",
+        "Encore des travaux sans prévenir les riverains, c'est insupportable.",
+        "Le bus de 7h42 n'est pas passé ce matin, encore une fois.",
+    )),
+    ("criticism", 8, (
+        "Ce projet est un gaspillage d'argent public, la majorité n'écoute personne.",
+        "Décision absurde, le conseil municipal se moque des habitants du quartier.",
+    )),
+    ("thanks", 24, (
+        "Merci pour l'information !",
+        "Super initiative, bravo aux agents 👏",
+        "Merci à l'équipe de {place}, très bon accueil.",
+        "Belle journée, merci à tous les bénévoles.",
+    )),
+    ("chat", 12, (
+        "J'y serai avec les enfants.",
+        "On était nombreux l'an dernier, vivement cette année.",
+        "@{friend} regarde, c'est pour samedi.",
+    )),
+    ("insult", 5, (
+        "Bande d'incapables, vous êtes des guignols.",
+        "Le maire est un abruti.",
+        "Quelle bande de connards à la mairie.",
+    )),
+    ("spam", 4, (
+        "Gagnez 500 € par jour depuis chez vous, cliquez ici : http://gains-faciles.example/promo",
+        "Promo -70 % sur les lunettes de soleil ➡ http://lunettes-discount.example",
+    )),
+    ("personal_data", 3, (
+        "Appelez-moi au 06 12 34 56 78 pour le covoiturage.",
+        "Écrivez-moi : {email}",
+    )),
+    ("electoral", 2, ("Votez pour la liste Ensemble pour notre ville en mars !",)),
+    ("hate", 2, (
+        "Les étrangers dehors, ils n'ont rien à faire dans notre ville.",
+        "Tous ces migrants sont des parasites, il faut les renvoyer chez eux.",
+    )),
+    ("threat", 2, (
+        "Je vais venir à la mairie et je vais vous crever.",
+        "On sait où tu habites, fais attention à toi.",
+    )),
+)
+_WEIGHTS = tuple(w for _, w, _ in _TEMPLATES)
+
+
+@dataclass(frozen=True)
+class SimComment:
+    post_id: int
+    rank: int
+    offset_s: float  # simulated seconds after the post
+    author_id: str
+    author_handle: str
+    author_name: str
+    text: str
+    theme: str  # what the generator meant (question, insult...): for tests, never sent as a label
+    kind: str  # comment | reply | mention
+    parent_rank: int | None
+
+
+def _author(rng: random.Random) -> tuple[str, str, str]:
+    first, last = rng.choice(_FIRST), rng.choice(_LAST)
+    n = rng.randrange(200)  # a pool of people who come back under several posts
+    handle = f"{first.lower().replace('é', 'e').replace('-', '')}.{last.lower()}{n}"
+    return f"u{zlib.crc32(handle.encode()) % 10**8}", handle, f"{first} {last}"
+
+
+@lru_cache(maxsize=4096)
+def simulated_comments(seed: int, network: str, post_id: int) -> tuple[SimComment, ...]:
+    """The whole conversation of one post, deterministic from (seed, network, post id)."""
+    rng = random.Random(f"{seed}:{network}:{post_id}")
+    count = max(1, round(COMMENTS_PER_POST * AUDIENCE.get(network, 0.2) * rng.uniform(0.5, 1.5)))
+    offsets = sorted(min(rng.expovariate(1 / CONVERSATION_TAU_S), CONVERSATION_MAX_S) for _ in range(count))
+    out: list[SimComment] = []
+    for rank, offset in enumerate(offsets):
+        theme, _, templates = rng.choices(_TEMPLATES, weights=_WEIGHTS)[0]
+        author_id, handle, name = _author(rng)
+        text = rng.choice(templates).format(
+            place=rng.choice(_PLACES), street=rng.choice(_STREETS), event=rng.choice(_EVENTS),
+            friend=_author(rng)[1], email=f"{handle.split('.')[0]}.{rng.randrange(100)}@gmail.com",
+        )
+        kind, parent = "comment", None
+        roll = rng.random()
+        if out and roll < 0.15:
+            kind, parent = "reply", rng.randrange(len(out))
+            text = f"@{out[parent].author_handle} {text}"
+        elif roll > 0.96:
+            kind = "mention"
+        out.append(SimComment(post_id, rank, offset, author_id, handle, name, text, theme, kind, parent))
+    return tuple(out)
+
+
+def comment_id(post_id: int, rank: int) -> str:
+    return f"c{post_id}-{rank}"
+
+
+def parse_comment_id(value: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"c(\d{1,18})-(\d{1,6})", value or "")
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def _instant_us(post_created: float, offset_s: float, speed: float) -> int:
+    return int(round(post_created * 1e6)) + int(offset_s * 1e6 / speed)
+
+
+def parse_cursor(cursor: str) -> tuple[int, int, int]:
+    m = re.fullmatch(r"(\d{1,20})-(\d{1,18})-(\d{1,6})", cursor or "")
+    if not m:
+        raise Rejected(400, "invalid_request", "The cursor is not valid.")
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def hour_weight(hour: float) -> float:
+    """How much of the day's audience is online at this local hour: a night trough, morning, lunch and
+    evening peaks (the field's best times)."""
+    peaks = ((8.5, 1.0, 1.2), (12.5, 0.9, 1.0), (20.0, 1.4, 1.8))  # (hour, height, width)
+    return 0.05 + sum(h * math.exp(-((hour - c) ** 2) / (2 * w * w)) for c, h, w in peaks)
+
+
+def _day_fraction_weight(local: datetime) -> float:
+    """Share of a day's audience already reached at this local instant (0..1)."""
+    hours = local.hour + local.minute / 60 + local.second / 3600
+    steps = [i / 4 for i in range(int(hours * 4) + 1)]
+    done = sum(hour_weight(h) for h in steps) / 4
+    total = sum(hour_weight(i / 4) for i in range(96)) / 4
+    return min(1.0, done / total)
+
+
+def followers(network: str, handle: str, now: float) -> int:
+    """Slow growth: about 0.1 % a day from a base that depends on the account and the network."""
+    base = 300 + zlib.crc32(f"{network}:{handle}".encode()) % 4000
+    base = base * (0.3 + 2 * AUDIENCE.get(network, 0.2))
+    days = max(0.0, (now - 1_704_067_200) / DAY_S)  # since 1 Jan 2024
+    return int(base * (1.001 ** days))
+
+
+def account_metrics(network: str, handle: str, now: float) -> dict:
+    """Followers, and the day's views, reach, impressions and interactions so far (Paris time)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = datetime.fromtimestamp(now, ZoneInfo("Europe/Paris"))
+    except Exception:  # noqa: BLE001 — no time zone data: UTC is close enough for a simulation
+        local = datetime.fromtimestamp(now, UTC)
+    f = followers(network, handle, now)
+    day_rng = random.Random(f"{network}:{handle}:{local.date().isoformat()}")
+    views = int(f * 1.5 * day_rng.uniform(0.7, 1.3) * _day_fraction_weight(local))
+    return {"followers": f, "views": views, "reach": int(views * 0.6), "impressions": int(views * 1.3),
+            "interactions": int(views * 0.04)}
+
+
+def post_metrics(network: str, handle: str, post_id: int, age_s: float, visible_comments: int,
+                 now: float) -> dict:
+    rng = random.Random(f"metrics:{network}:{post_id}")
+    final_views = followers(network, handle, now) * rng.uniform(0.3, 2.0)
+    views = int(final_views * (1 - math.exp(-max(0.0, age_s) / METRICS_TAU_S)))
+    likes, shares = int(views * rng.uniform(0.01, 0.05)), int(views * rng.uniform(0.001, 0.01))
+    return {"views": views, "reach": int(views * 0.7), "impressions": int(views * 1.2), "likes": likes,
+            "shares": shares, "comments": visible_comments, "interactions": likes + shares + visible_comments}
+
+
 class SandboxState:
     """Posts in SQLite behind one lock (each operation takes microseconds), config, fault generator."""
 
@@ -181,6 +398,23 @@ class SandboxState:
             );
             CREATE UNIQUE INDEX IF NOT EXISTS posts_marker ON posts(network, marker) WHERE marker <> '';
             CREATE INDEX IF NOT EXISTS posts_quota ON posts(network, handle, created_at);
+            CREATE TABLE IF NOT EXISTS comment_state (
+                network TEXT NOT NULL,
+                comment_id TEXT NOT NULL,
+                hidden INTEGER NOT NULL DEFAULT 0,
+                deleted INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (network, comment_id)
+            );
+            CREATE TABLE IF NOT EXISTS replies (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                network TEXT NOT NULL,
+                handle TEXT NOT NULL,
+                to_id TEXT NOT NULL,
+                text TEXT NOT NULL,
+                marker TEXT NOT NULL,
+                created_at REAL NOT NULL
+            );
+            CREATE UNIQUE INDEX IF NOT EXISTS replies_marker ON replies(network, marker) WHERE marker <> '';
             """
         )
         self.lock = threading.Lock()
@@ -293,8 +527,160 @@ class SandboxState:
             rows = self.db.execute(sql, args).fetchall()
         return [self.public(r) for r in rows]
 
+    # --- the conversation ---
+
+    def _conversation_seed(self, config: SandboxConfig) -> int:
+        return config.seed if config.seed is not None else 0
+
+    def _posts_of(self, network: str, handle: str, now: float, post_ids: tuple[str, ...] = ()) -> list:
+        sql = "SELECT id, handle, created_at FROM posts WHERE network = ? AND handle = ? AND created_at > ?"
+        args: list = [network, handle, now - CONVERSATION_DAYS * DAY_S]
+        ids = [int(p) for p in post_ids if p.isdigit()]
+        if post_ids:
+            if not ids:
+                return []
+            sql += f" AND id IN ({','.join('?' * len(ids))})"
+            args += ids
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def _comment_states(self, network: str, ids: list[str]) -> dict[str, tuple[int, int]]:
+        out: dict[str, tuple[int, int]] = {}
+        with self.lock:
+            for i in range(0, len(ids), 500):
+                chunk = ids[i:i + 500]
+                for row in self.db.execute(
+                    f"SELECT comment_id, hidden, deleted FROM comment_state WHERE network = ? "
+                    f"AND comment_id IN ({','.join('?' * len(chunk))})", [network, *chunk],
+                ):
+                    out[row[0]] = (row[1], row[2])
+        return out
+
+    def comments(self, network: str, handle: str, cursor: str, limit: int, post_ids: tuple[str, ...],
+                 config: SandboxConfig) -> dict:
+        """Comments on `handle`'s posts that exist now, after `cursor`, oldest first."""
+        now = time.time()
+        now_us = int(now * 1e6)
+        after = parse_cursor(cursor) if cursor else (-1, -1, -1)
+        seed, speed = self._conversation_seed(config), config.conversation_speed
+        found = []
+        for post in self._posts_of(network, handle, now, post_ids):
+            for c in simulated_comments(seed, network, post["id"]):
+                at = _instant_us(post["created_at"], c.offset_s, speed)
+                if at > now_us:
+                    break  # offsets are sorted: the rest of this post's conversation is still to come
+                key = (at, post["id"], c.rank)
+                if key > after:
+                    found.append((key, c))
+        found.sort(key=lambda item: item[0])
+        states = self._comment_states(network, [comment_id(c.post_id, c.rank) for _, c in found])
+        out, last = [], None
+        for key, c in found:
+            last = key
+            cid = comment_id(c.post_id, c.rank)
+            hidden, deleted = states.get(cid, (0, 0))
+            if deleted:
+                continue
+            out.append({
+                "id": cid, "post_id": "" if c.kind == "mention" else str(c.post_id),
+                "parent_id": comment_id(c.post_id, c.parent_rank) if c.parent_rank is not None else "",
+                "author": {"id": c.author_id, "handle": c.author_handle, "name": c.author_name},
+                "text": c.text, "kind": c.kind, "hidden": bool(hidden),
+                "created_at": datetime.fromtimestamp(key[0] / 1e6, UTC).isoformat(),
+                "url": f"{self.base_url}/{network}/{quote(handle, safe='@.')}/posts/{c.post_id}#{cid}",
+            })
+            if len(out) >= limit:
+                break
+        next_cursor = f"{last[0]}-{last[1]}-{last[2]}" if last else (cursor or None)
+        return {"comments": out, "cursor": next_cursor}
+
+    def find_comment(self, network: str, cid: str, config: SandboxConfig) -> SimComment | None:
+        """The comment if it exists now and was not deleted."""
+        parsed = parse_comment_id(cid)
+        if parsed is None:
+            return None
+        post_id, rank = parsed
+        with self.lock:
+            post = self.db.execute("SELECT created_at FROM posts WHERE network = ? AND id = ?",
+                                   (network, post_id)).fetchone()
+            state = self.db.execute("SELECT deleted FROM comment_state WHERE network = ? AND comment_id = ?",
+                                    (network, cid)).fetchone()
+        if post is None or (state and state[0]):
+            return None
+        conversation = simulated_comments(self._conversation_seed(config), network, post_id)
+        if rank >= len(conversation):
+            return None
+        c = conversation[rank]
+        if _instant_us(post["created_at"], c.offset_s, config.conversation_speed) > time.time() * 1e6:
+            return None
+        return c
+
+    def set_comment_state(self, network: str, cid: str, *, hidden: bool | None = None,
+                          deleted: bool | None = None) -> None:
+        with self.lock:
+            self.db.execute("INSERT OR IGNORE INTO comment_state (network, comment_id) VALUES (?, ?)",
+                            (network, cid))
+            if hidden is not None:
+                self.db.execute("UPDATE comment_state SET hidden = ? WHERE network = ? AND comment_id = ?",
+                                (int(hidden), network, cid))
+            if deleted is not None:
+                self.db.execute("UPDATE comment_state SET deleted = ? WHERE network = ? AND comment_id = ?",
+                                (int(deleted), network, cid))
+
+    def reply(self, network: str, to_id: str, payload: dict) -> dict:
+        row = {"network": network, "handle": payload["handle"], "to_id": to_id, "text": payload["text"],
+               "marker": payload["marker"], "created_at": time.time()}
+        with self.lock:
+            try:
+                cur = self.db.execute(
+                    "INSERT INTO replies (network, handle, to_id, text, marker, created_at) "
+                    "VALUES (:network, :handle, :to_id, :text, :marker, :created_at)", row)
+            except sqlite3.IntegrityError:
+                existing = self.db.execute("SELECT id, handle FROM replies WHERE network = ? AND marker = ?",
+                                           (network, row["marker"])).fetchone()
+                raise Rejected(409, "duplicate", "A reply with this marker already exists.",
+                               id=f"r{existing[0]}", url=self._reply_url(network, existing[1], existing[0])) from None
+        return {"id": f"r{cur.lastrowid}", "url": self._reply_url(network, row["handle"], cur.lastrowid)}
+
+    def _reply_url(self, network: str, handle: str, reply_id: int) -> str:
+        return f"{self.base_url}/{network}/{quote(handle, safe='@.')}/replies/r{reply_id}"
+
+    def replies(self, network: str = "") -> list[dict]:
+        sql, args = "SELECT * FROM replies", []
+        if network:
+            sql, args = sql + " WHERE network = ?", [network]
+        with self.lock:
+            rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+        return [{"id": f"r{r['id']}", "network": r["network"], "handle": r["handle"], "to_id": r["to_id"],
+                 "text": r["text"], "marker": r["marker"]} for r in rows]
+
+    def reply_exists(self, network: str, rid: str) -> bool:
+        if not re.fullmatch(r"r\d{1,18}", rid or ""):
+            return False
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM replies WHERE network = ? AND id = ?",
+                                   (network, int(rid[1:]))).fetchone() is not None
+
+    def account_figures(self, network: str, handle: str) -> dict:
+        return account_metrics(network, handle, time.time())
+
+    def post_figures(self, network: str, post_id: str, config: SandboxConfig) -> dict | None:
+        if not post_id.isdigit():
+            return None
+        with self.lock:
+            post = self.db.execute("SELECT id, handle, created_at FROM posts WHERE network = ? AND id = ?",
+                                   (network, int(post_id))).fetchone()
+        if post is None:
+            return None
+        now = time.time()
+        visible = self.comments(network, post["handle"], "", 10_000, (post_id,), config)["comments"]
+        age = (now - post["created_at"]) * config.conversation_speed
+        return post_metrics(network, post["handle"], post["id"], age, len(visible), now)
+
     def wipe(self) -> int:
         with self.lock:
+            self.db.execute("DELETE FROM comment_state")
+            self.db.execute("DELETE FROM replies")
             return self.db.execute("DELETE FROM posts").rowcount
 
     def stats(self) -> dict:
@@ -448,6 +834,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             return self._json(200, {"posts": state.list(query.get("network", ""), query.get("handle", ""), limit)})
         if rest == ["posts"] and method == "DELETE":
             return self._json(200, {"deleted": state.wipe()})
+        if rest == ["replies"] and method == "GET":
+            return self._json(200, {"replies": state.replies(query.get("network", ""))})
         if rest == ["stats"] and method == "GET":
             return self._json(200, state.stats())
         if rest == ["config"] and method == "GET":
@@ -475,7 +863,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
                 "X-Content-Type-Options": "nosniff",
             })
-        if rest[:1] != ["posts"] or len(rest) > 2:
+        known = (
+            (rest[:1] == ["posts"] and (len(rest) <= 2 or (len(rest) == 3 and rest[2] == "metrics")))
+            or (rest[:1] == ["comments"] and (len(rest) <= 2 or (len(rest) == 3 and rest[2] in ("replies", "hide"))))
+            or (len(rest) == 3 and rest[0] == "accounts" and rest[2] == "metrics")
+        )
+        if not known:
             raise Rejected(404, "not_found", "Unknown path.")
         config = state.config
         state.count("requests")
@@ -494,6 +887,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if fault < rates["rate_limit"] + rates["server_error"]:
             state.count("server_error")
             raise Rejected(503, "server_error", "The service is temporarily unavailable.")
+        if rest[0] in ("comments", "accounts") or rest[-1] == "metrics":
+            return self._conversation(method, network, rest, query, body, config)
         if rest == ["posts"] and method == "POST":
             post = state.create(network, _validate_post(network, body), config)
             if hold < rates["timeout_after_accept"]:
@@ -517,6 +912,57 @@ class SandboxHandler(BaseHTTPRequestHandler):
             if not state.delete(network, rest[1]):
                 raise Rejected(404, "not_found", "No such post.")
             return self._json(200, {"deleted": True})
+        raise Rejected(405, "method_not_allowed", "Method not allowed.")
+
+
+    def _conversation(self, method, network, rest, query, body, config) -> None:
+        state = self.server.state
+        if rest == ["comments"] and method == "GET":
+            handle = query.get("handle", "")
+            if not handle:
+                raise Rejected(400, "invalid_request", "handle is required.")
+            limit = query.get("limit", "100")
+            if not limit.isdigit() or not 1 <= int(limit) <= 500:
+                raise Rejected(400, "invalid_request", "limit must be between 1 and 500.")
+            post_ids = tuple(p for p in query.get("post_ids", "").split(",") if p)
+            return self._json(200, state.comments(network, handle, query.get("cursor", ""), int(limit),
+                                                  post_ids, config))
+        if rest[0] == "comments" and len(rest) >= 2:
+            cid = rest[1]
+            exists = state.find_comment(network, cid, config) is not None
+            if len(rest) == 3 and rest[2] == "replies" and method == "POST":
+                if not exists and not state.reply_exists(network, cid):
+                    raise Rejected(404, "not_found", "No such comment.")
+                if not isinstance(body, dict) or not isinstance(body.get("text"), str) or not body["text"].strip():
+                    raise Rejected(400, "invalid_request", "text is required.")
+                handle, marker = body.get("handle"), body.get("marker", "") or ""
+                if not isinstance(handle, str) or not handle.strip() or not isinstance(marker, str):
+                    raise Rejected(400, "invalid_request", "handle is required, marker must be a string.")
+                length, limit, _ = text_limits(network, body["text"])
+                if length > limit:
+                    raise Rejected(422, "content_rejected",
+                                   TOO_LONG_WORDS[network].format(length=length, limit=limit))
+                return self._json(201, state.reply(network, cid, {"handle": handle.strip(), "text": body["text"],
+                                                                   "marker": marker}))
+            if not exists:
+                raise Rejected(404, "not_found", "No such comment.")
+            if len(rest) == 3 and rest[2] == "hide" and method == "POST":
+                hidden = body.get("hidden", True) if isinstance(body, dict) else True
+                if not isinstance(hidden, bool):
+                    raise Rejected(400, "invalid_request", "hidden must be true or false.")
+                state.set_comment_state(network, cid, hidden=hidden)
+                return self._json(200, {"id": cid, "hidden": hidden})
+            if len(rest) == 2 and method == "DELETE":
+                state.set_comment_state(network, cid, deleted=True)
+                return self._json(200, {"deleted": True})
+            raise Rejected(405, "method_not_allowed", "Method not allowed.")
+        if rest[0] == "accounts" and method == "GET":
+            return self._json(200, {"metrics": state.account_figures(network, rest[1])})
+        if rest[0] == "posts" and method == "GET":
+            figures = state.post_figures(network, rest[1], config)
+            if figures is None:
+                raise Rejected(404, "not_found", "No such post.")
+            return self._json(200, {"metrics": figures})
         raise Rejected(405, "method_not_allowed", "Method not allowed.")
 
 
