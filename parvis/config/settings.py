@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "parvis.publishing",
     "parvis.audit",
     "parvis.ops",
+    "parvis.inbox",
+    "parvis.analytics",
     "parvis.web",
 ]
 

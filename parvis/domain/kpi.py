@@ -244,6 +244,7 @@ class PostSample:
     published_at: datetime  # aware
     interactions: float | None
     followers: float | None
+    tz: ZoneInfo | None = None  # a peer's own time zone: its wall-clock slot is what compares
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def best_times(samples: Iterable[PostSample], tz: ZoneInfo, now: datetime, *, we
         rate = engagement_per_follower(s.interactions, s.followers)
         if rate is None:
             continue
-        sums.setdefault(slot_of(s.published_at, tz), []).append(rate)
+        sums.setdefault(slot_of(s.published_at, s.tz or tz), []).append(rate)
     cells = {k: Cell(k[0], k[1], sum(v) / len(v), len(v)) for k, v in sums.items()}
     posts = sum(c.posts for c in cells.values())
     reason = ""
@@ -338,7 +339,8 @@ class Totals:
     reach: float | None = None
     impression_pairs: tuple[float, float] | None = None  # (interactions, impressions) over posts with both
     reach_pairs: tuple[float, float] | None = None
-    per_follower_rates: tuple[float, ...] = ()
+    follower_rate_sum: float = 0.0  # sum over posts of interactions ÷ followers
+    follower_rate_posts: int = 0  # posts that have both
 
     @property
     def per_impression(self) -> float | None:
@@ -351,9 +353,9 @@ class Totals:
     @property
     def per_follower(self) -> float | None:
         """Mean over posts of interactions ÷ followers (the field's "≈ 5 % is very good" figure)."""
-        if not self.per_follower_rates:
+        if not self.follower_rate_posts:
             return None
-        return sum(self.per_follower_rates) / len(self.per_follower_rates)
+        return self.follower_rate_sum / self.follower_rate_posts
 
 
 def _add(total: float | None, value: float) -> float:
@@ -382,4 +384,4 @@ def post_totals(rows: Iterable[Mapping[str, float | None]]) -> Totals:
         rate = engagement_per_follower(i, row.get("followers"))
         if rate is not None:
             rates.append(rate)
-    return Totals(posts, inter, imp, reach, imp_pair, reach_pair, tuple(rates))
+    return Totals(posts, inter, imp, reach, imp_pair, reach_pair, sum(rates), len(rates))

@@ -19,6 +19,12 @@ DEFAULT_SCHEDULE = [
     ("prune-task-results", "parvis.ops.tasks.prune_task_results", 86400),
     ("refresh-tokens", "parvis.channels.tasks.refresh_tokens", 600),
     ("token-expiry-alerts", "parvis.channels.tasks.send_expiry_alerts", 3600),
+    ("poll-comments", "parvis.inbox.tasks.poll_all_comments", 120),
+    ("moderation-alerts", "parvis.inbox.tasks.send_moderation_alerts", 60),
+    ("purge-comments", "parvis.inbox.tasks.purge_expired_comments", 86400),
+    ("plan-metrics-collection", "parvis.analytics.tasks.plan_collection", 3600),
+    ("fresh-post-metrics", "parvis.analytics.tasks.collect_fresh_posts", 3600),
+    ("monthly-reports", "parvis.analytics.tasks.send_monthly_reports", 3600),
 ]
 
 

@@ -48,3 +48,4 @@ urlpatterns += [
     path("connexion/retour/", views_connect.channel_connect_callback, name="channel_connect_callback"),
 ]
 urlpatterns += __import__("parvis.web.webhooks", fromlist=["urlpatterns"]).urlpatterns  # Meta webhooks
+urlpatterns += __import__("parvis.analytics.urls", fromlist=["urlpatterns"]).urlpatterns  # measures

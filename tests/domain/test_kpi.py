@@ -235,3 +235,11 @@ def test_post_totals_pair_each_rate_with_its_own_posts():
 def test_post_totals_of_nothing_has_no_rates():
     totals = kpi.post_totals([])
     assert (totals.per_impression, totals.per_reach, totals.per_follower, totals.interactions) == (None,) * 4
+
+
+def test_peers_are_placed_by_their_own_wall_clock():
+    # 12:00 in Réunion and 12:00 in Paris are the same slot of the peers' pattern.
+    samples = [kpi.PostSample(datetime(2026, 3, 30, 8, 0, tzinfo=UTC), 10, 100, REUNION),
+               kpi.PostSample(datetime(2026, 3, 30, 10, 0, tzinfo=UTC), 30, 100)]
+    hm = kpi.best_times(samples, PARIS, MONDAY + timedelta(hours=1), min_posts=1, min_slots=1)
+    assert set(hm.cells) == {(0, 24)} and hm.cells[(0, 24)].mean == pytest.approx(0.2)
