@@ -343,9 +343,17 @@ class _Pdf:
 
     def para(self, text: str, size: float = 10, color=(20, 20, 20)):
         self.font(size, color=color)
-        self.pdf.multi_cell(0, 5, self.t(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, 5, self.t(text), new_x="LMARGIN", new_y="NEXT", align="L")
 
-    def table(self, headers: list[str], rows: list[list[str]], widths: list[float], size: float = 8):
+    def bullet(self, text: str, size: float = 10):
+        pdf = self.pdf
+        self.font(size)
+        pdf.set_x(pdf.l_margin + 2)
+        pdf.cell(5, 5.2, self.t("•"))
+        pdf.multi_cell(pdf.epw - 7, 5.2, self.t(text), new_x="LMARGIN", new_y="NEXT", align="L")
+
+    def table(self, headers: list[str], rows: list[list[str]], widths: list[float], size: float = 8,
+              left: int = 1):
         pdf = self.pdf
         if not rows:
             self.para("Aucune donnée pour ce mois.", 9, GREY)
@@ -354,7 +362,7 @@ class _Pdf:
 
         self.font(size)
         pdf.set_fill_color(255, 255, 255)
-        with pdf.table(col_widths=widths, text_align=["LEFT"] + ["RIGHT"] * (len(headers) - 1),
+        with pdf.table(col_widths=widths, text_align=["LEFT"] * left + ["RIGHT"] * (len(headers) - left),
                        line_height=4.2, padding=1.2, first_row_as_headings=True,
                        headings_style=FontFace(emphasis="BOLD", color=BLUE, size_pt=size),
                        borders_layout="HORIZONTAL_LINES", cell_fill_mode="NONE") as table:
@@ -460,14 +468,18 @@ class _Pdf:
                     log.warning("thumbnail unreadable: %s", p.thumbnail)
             pdf.set_xy(text_x, y)
             self.font(9.5, True)
-            pdf.multi_cell(pdf.epw - (text_x - pdf.l_margin), 5, self.t(p.title), new_x="LEFT", new_y="NEXT")
+            pdf.multi_cell(pdf.epw - (text_x - pdf.l_margin), 5, self.t(p.title), new_x="LEFT", new_y="NEXT",
+                           align="L")
             self.font(8.5, color=GREY)
             pdf.set_x(text_x)
             when = p.published_at.astimezone(self.r.authority.tz).strftime("%d/%m/%Y à %H:%M")
+            figures = [f"{fmt_number(v)} {label}" for v, label in ((p.interactions, "interactions"),
+                                                                    (p.impressions, "impressions")) if v is not None]
+            if p.per_follower is not None:
+                figures.append(f"engagement par abonné {fmt_percent(p.per_follower)}")
             pdf.multi_cell(pdf.epw - (text_x - pdf.l_margin), 4.5, self.t(
-                f"{p.network} · {p.handle} · {when} — {fmt_number(p.interactions)} interactions, "
-                f"{fmt_number(p.impressions)} impressions, engagement par abonné {fmt_percent(p.per_follower)}"),
-                new_x="LMARGIN", new_y="NEXT")
+                f"{p.network} · {p.handle} · {when} — {', '.join(figures)}"), new_x="LMARGIN", new_y="NEXT",
+                align="L")
             pdf.set_y(max(pdf.get_y(), y + (20 if text_x != pdf.l_margin else 0)) + 2)
 
     def render(self) -> bytes:
@@ -480,10 +492,8 @@ class _Pdf:
         self.para(f"Du {r.period.start:%d/%m/%Y} au {r.period.end:%d/%m/%Y}, comparé à {r.previous_label}. "
                   "Réseaux sociaux de la collectivité : chiffres relevés chaque jour par Parvis.", 9, GREY)
         self.heading("Les faits marquants")
-        self.font(10)
         for line in r.highlights:
-            pdf.set_x(pdf.l_margin + 2)
-            pdf.multi_cell(0, 5.2, self.t("•  " + line), new_x="LMARGIN", new_y="NEXT")
+            self.bullet(line)
         tabs = tables(r)
         self.heading(tabs["synthese"][0])
         self.table(tabs["synthese"][1], tabs["synthese"][2], [60, 35, 35, 48], size=9)
@@ -493,7 +503,7 @@ class _Pdf:
                        "Interactions par compte", (r.label, r.previous_label))
         title, headers, rows = tabs["reseaux"]
         self.heading(title)
-        self.table(headers, rows, [18, 30, 16, 24, 13, 15, 16, 16, 16, 12], size=7)
+        self.table(headers, rows, [18, 30, 16, 24, 13, 15, 16, 16, 16, 12], size=7, left=2)
         self.para("Engagement par abonné = interactions ÷ abonnés (moyenne des publications du mois) ; "
                   "par impression = interactions ÷ impressions ; par portée = interactions ÷ portée, sur les "
                   "publications dont le réseau donne ces chiffres. « — » : le réseau ne donne pas ce chiffre. "
