@@ -13,6 +13,7 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from parvis.audit.actions import record
 from parvis.domain.roles import Permission
@@ -44,6 +45,8 @@ def _rows(membership, comment_ids) -> list[dict]:
         "lien": c.url, "auteur_pseudo": c.author.handle, "auteur_id": c.author.remote_id, "texte": c.text,
         "categories": " ".join(c.labels),
     } for c in comments]
+    if len(rows) != len(ids):  # a comment of another authority (or gone): nothing leaves
+        raise Http404("Commentaire introuvable")
     with transaction.atomic():
         record(membership.authority, membership.user, "comments.exported", None, object_type="comment",
                object_id=str(len(rows)), after={"count": len(rows), "ids": [int(i) for i in ids][:500]})
@@ -51,7 +54,7 @@ def _rows(membership, comment_ids) -> list[dict]:
 
 
 def export_csv(membership, comment_ids) -> str:
-    """CSV text (UTF-8 with BOM for spreadsheets); comments of another authority are silently absent."""
+    """CSV text (UTF-8 with BOM for spreadsheets). A comment of another authority makes it a 404."""
     rows = _rows(membership, comment_ids)
     out = io.StringIO()
     out.write("\ufeff")
