@@ -63,11 +63,10 @@ def _bounds(period: kpi.Period, tz) -> tuple[datetime, datetime]:
 
 def _stocks_at(channel_ids: list[int], days: dict[str, date]) -> dict[tuple[int, str, str], float]:
     """Last value of each stock metric on or before each named day (within STOCK_GAP_DAYS): one query."""
-    cond = Q()
-    for d in days.values():
-        cond |= Q(day__gt=d - timedelta(days=STOCK_GAP_DAYS), day__lte=d)
-    rows = MetricSnapshot.objects.filter(cond, channel_id__in=channel_ids, metric__in=STOCK_METRICS).values_list(
-        "channel_id", "metric", "day", "value")
+    wanted = {d - timedelta(days=k) for d in days.values() for k in range(STOCK_GAP_DAYS)}
+    # A list of days, not ranges: SQLite then walks the (channel, metric, day) index for each of them.
+    rows = MetricSnapshot.objects.filter(channel_id__in=channel_ids, metric__in=STOCK_METRICS,
+                                         day__in=sorted(wanted)).values_list("channel_id", "metric", "day", "value")
     best: dict[tuple[int, str, str], tuple[date, float]] = {}
     for cid, metric, day, value in rows:
         for name, d in days.items():
@@ -93,40 +92,34 @@ def _flows(channel_ids, periods: dict[str, kpi.Period]) -> dict[tuple[int, str, 
     return out
 
 
-def _post_aggregates(channel_ids, periods: dict[str, kpi.Period], tz) -> dict[tuple[int, str], kpi.Totals]:
-    """Interactions and the three rates' inputs over the publications of each period: one grouped query."""
-    cond = Q()
-    ranges = {}
-    for name, p in periods.items():
-        ranges[name] = _bounds(p, tz)
-        cond |= Q(published_at__gte=ranges[name][0], published_at__lt=ranges[name][1])
+def _post_aggregates(authority, channel_ids, periods: dict[str, kpi.Period], tz) -> dict[tuple[int, str], kpi.Totals]:
+    """Interactions and the three rates' inputs over the publications of each period: one grouped query per
+    period, each a range of the (authority, published_at) index."""
     rate = Cast(F("interactions"), FloatField()) / F("followers")
-    aggs = {}
-    for name, (a, b) in ranges.items():
-        inp = Q(published_at__gte=a, published_at__lt=b)
-        with_i = inp & Q(interactions__isnull=False)
-        aggs.update({
-            f"{name}__posts": Count("pk", filter=inp),
-            f"{name}__i": Sum("interactions", filter=inp),
-            f"{name}__imp": Sum("impressions", filter=inp),
-            f"{name}__reach": Sum("reach", filter=inp),
-            f"{name}__ii": Sum("interactions", filter=with_i & Q(impressions__isnull=False)),
-            f"{name}__iimp": Sum("impressions", filter=with_i & Q(impressions__isnull=False)),
-            f"{name}__ir": Sum("interactions", filter=with_i & Q(reach__isnull=False)),
-            f"{name}__rr": Sum("reach", filter=with_i & Q(reach__isnull=False)),
-            f"{name}__fsum": Sum(rate, filter=with_i & Q(followers__gt=0)),
-            f"{name}__fn": Count("pk", filter=with_i & Q(followers__gt=0)),
-        })
+    with_i = Q(interactions__isnull=False)
+    aggs = {
+        "a_posts": Count("pk"),
+        "a_i": Sum("interactions"),
+        "a_imp": Sum("impressions"),
+        "a_reach": Sum("reach"),
+        "a_ii": Sum("interactions", filter=with_i & Q(impressions__isnull=False)),
+        "a_iimp": Sum("impressions", filter=with_i),
+        "a_ir": Sum("interactions", filter=with_i & Q(reach__isnull=False)),
+        "a_rr": Sum("reach", filter=with_i),
+        "a_fsum": Sum(rate, filter=with_i & Q(followers__gt=0)),
+        "a_fn": Count("pk", filter=with_i & Q(followers__gt=0)),
+    }
     out = {}
-    for row in PostStats.objects.filter(cond, channel_id__in=channel_ids).values("channel_id").annotate(
-            **aggs).order_by():
-        for name in periods:
-            g = {k.split("__")[1]: v for k, v in row.items() if k.startswith(name + "__")}
-            out[(row["channel_id"], name)] = kpi.Totals(
-                posts=g["posts"], interactions=g["i"], impressions=g["imp"], reach=g["reach"],
-                impression_pairs=(g["ii"], g["iimp"]) if g["iimp"] else None,
-                reach_pairs=(g["ir"], g["rr"]) if g["rr"] else None,
-                follower_rate_sum=g["fsum"] or 0.0, follower_rate_posts=g["fn"])
+    for name, p in periods.items():
+        a, b = _bounds(p, tz)
+        for g in (PostStats.objects.filter(authority=authority, published_at__gte=a, published_at__lt=b,
+                                           channel_id__in=channel_ids)
+                  .values("channel_id").annotate(**aggs).order_by()):
+            out[(g["channel_id"], name)] = kpi.Totals(
+                posts=g["a_posts"], interactions=g["a_i"], impressions=g["a_imp"], reach=g["a_reach"],
+                impression_pairs=(g["a_ii"], g["a_iimp"]) if g["a_iimp"] else None,
+                reach_pairs=(g["a_ir"], g["a_rr"]) if g["a_rr"] else None,
+                follower_rate_sum=g["a_fsum"] or 0.0, follower_rate_posts=g["a_fn"])
     return out
 
 
@@ -157,7 +150,7 @@ def channel_figures(authority: Authority, channels: list[Channel], period: kpi.P
         f"{n}_start": p.start - timedelta(days=1) for n, p in periods.items()}
     stocks = _stocks_at(ids, ends)
     flows = _flows(ids, periods)
-    posts = _post_aggregates(ids, periods, tz)
+    posts = _post_aggregates(authority, ids, periods, tz)
     windows = {n: _bounds(p, tz) for n, p in periods.items()}
     for n, p in periods.items():  # the 30 days that end with each period, for posts per day
         end = _bounds(p, tz)[1]
@@ -258,8 +251,15 @@ def ranked_publications(authority: Authority, period: kpi.Period, *, by: str = "
             measure=Cast(F("interactions"), FloatField()) / F("impressions"))
     else:
         qs = qs.filter(**{f"{by}__isnull": False}).annotate(measure=F(by))
-    qs = qs.select_related("delivery__publication", "channel").order_by("-measure", "-published_at")
-    return qs[:limit] if limit else qs
+    qs = qs.order_by("-measure", "-published_at", "-pk")
+    if not limit:
+        return qs.select_related("delivery__publication", "channel")
+    # Rank on the one table first (its index bounds the period), then read the few rows to show.
+    top = list(qs.values_list("pk", "measure")[:limit])
+    rows = PostStats.objects.select_related("delivery__publication", "channel").in_bulk([pk for pk, _ in top])
+    for pk, measure in top:
+        rows[pk].measure = measure
+    return [rows[pk] for pk, _ in top]
 
 
 def publication_stats(authority: Authority, delivery_id: int) -> PostStats:

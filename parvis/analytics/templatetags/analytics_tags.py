@@ -6,21 +6,26 @@ from parvis.analytics.charts import fmt_number, fmt_percent, heat_color
 
 register = template.Library()
 
-RATES = {"per_impression", "per_reach", "per_follower"}
+
+
+def _number(value):
+    """A missing template variable arrives as "": it is an absent figure."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 @register.filter
 def num(value, decimals=0):
-    return fmt_number(value, int(decimals))
+    return fmt_number(_number(value), int(decimals))
 
 
 @register.filter
 def pct(value, decimals=2):
-    return fmt_percent(value, int(decimals))
+    return fmt_percent(_number(value), int(decimals))
 
 
 @register.filter
 def signed(value, decimals=0):
+    value = _number(value)
     if value is None:
         return "—"
     text = fmt_number(abs(value), int(decimals))
@@ -39,6 +44,7 @@ def change_pct(change):
 @register.filter
 def points(value):
     """A change of a rate, in percentage points."""
+    value = _number(value)
     if value is None:
         return "—"
     return signed(value * 100, 2) + "\u202fpt"
