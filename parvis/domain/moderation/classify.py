@@ -182,6 +182,11 @@ class _Text:
                     if words[k] in ("voir", "faire") and self.sent[k] == self.sent[i]:
                         self.hits.setdefault("THREAT", []).append(_Hit("THREAT", k, i + 1))
                         break
+        # A positive word inside a hostile phrase ("manque de respect") is judged with the phrase.
+        hostile_phrases = [h for c in ("EMOTE", "DEHUM", "ATTR") for h in self.hits.get(c, ()) if h.end - h.start > 1]
+        if hostile_phrases and "NEGPOS" in self.hits:
+            self.hits["NEGPOS"] = [h for h in self.hits["NEGPOS"]
+                                   if not any(p.start <= h.start < p.end for p in hostile_phrases)]
         # A slur inside a longer insult ("fils de pute") is profanity, not a slur.
         long_insults = [h for h in self.hits.get("INSULT", ()) if h.end - h.start > 1]
         if long_insults and "SLUR" in self.hits:
@@ -425,6 +430,8 @@ def _negated(doc: _Text, hit: _Hit) -> bool:
         return False  # the negation is part of the hostile phrase ("aucun respect", "ne valent rien")
     if s >= 2 and words[s - 2] == "tout" and words[s - 1] == "sauf":
         return True
+    if "pourquoi" in words[max(0, s - 4):s]:
+        return False  # "pourquoi ne pas ..." suggests, it does not deny
     for k in range(s - 1, max(-1, s - 3), -1):
         if sent[k] != sent[s] or words[k] in _CLAUSE_BREAK:
             break
@@ -438,7 +445,10 @@ def _negated(doc: _Text, hit: _Hit) -> bool:
                 return False  # "pourquoi ne pas ..." suggests, it does not deny
             between = words[k + 1:s]
             after = [w for i, w in enumerate(words[e:e + 2]) if sent[e + i] == sent[s]]
-            return any(w in lx.NEGATOR for w in between) or any(w in lx.NEGATOR for w in after)
+            # "aucun X ne ...", "personne ne ...": the negative word may come before "ne".
+            subject = [w for i, w in enumerate(words[max(0, k - 3):k]) if sent[max(0, k - 3) + i] == sent[s]]
+            return (any(w in lx.NEGATOR for w in between) or any(w in lx.NEGATOR for w in after)
+                    or any(w in ("aucun", "aucune", "personne", "rien") for w in subject))
     return False
 
 

@@ -160,6 +160,7 @@ THREAT_SELF = [
 COUNTER = [
     "dire|dites|dit|disent|disant|ecrire|ecrit|ecrivez|ecrivent|traiter|traitez|traitent|traite",
     "croire que|croire qu|croire serieusement que|croyez que|croyez vraiment que",
+    "menacer de|menacent de|menace de|menaces de|appeler a|appels a|appelle a",
     "appeler|appelez|appellent|arreter de|arretez de|cesser de|cessez de|doit cesser|denoncer",
     "denoncons|denonce|reclamer|reclament|insister|propos|commentaire|commentaires|messages",
     "declarations|declaration|signaler|signalerai|tolererai|tolerer|haineux|haineuse|sectaire",
@@ -253,7 +254,7 @@ NETWORK_DOMAINS = {
 # --- Electoral calls, questions, complaints, off-topic ------------------------------------------------
 ELECTORAL = [
     "votez pour|votez contre|votons pour|votons contre|je vote pour|je voterai pour|je vote contre",
-    "ne votez pas|ne votez surtout pas|elisez|reelisez|faites barrage|faisons barrage",
+    "votez|votons|ne votez pas|ne votez surtout pas|elisez|reelisez|faites barrage|faisons barrage",
     "donnez votre voix|donnez vos voix|soutenez la liste|soutenez le candidat|soutenez la candidate",
     "bulletin pour|pas une voix pour|aucune voix pour|allez voter pour|allez voter contre",
     "il faut voter pour|il faut voter contre|faut voter pour|faut voter contre|appel a voter pour",

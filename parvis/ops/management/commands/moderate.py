@@ -44,7 +44,8 @@ class Command(BaseCommand):
         allow, deny = tuple(options["allow"]), tuple(options["deny"])
         with_reasons = options["reasons"]
         path = options["file"]
-        if path == "-":
+        interactive = path == "-"
+        if interactive:
             stream = sys.stdin.buffer
             close = False
         else:
@@ -74,6 +75,8 @@ class Command(BaseCommand):
                 if with_reasons:
                     row["reasons"] = verdict.reasons
                 out.write(json.dumps(row, ensure_ascii=False))
+                if interactive:
+                    out.flush()  # a producer on a pipe waits for each answer
         finally:
             if close:
                 stream.close()
