@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+
+from parvis.channels import views_connect
 
 from . import views, views_admin, views_rules
 
@@ -41,11 +43,11 @@ urlpatterns = [
          name="approval_rule_channel"),
 ]
 
-from parvis.channels import views_connect  # noqa: E402
-
 urlpatterns += [
     path("a/<slug:slug>/comptes/<int:pk>/connexion/", views_connect.channel_connect, name="channel_connect"),
     path("connexion/retour/", views_connect.channel_connect_callback, name="channel_connect_callback"),
 ]
-urlpatterns += __import__("parvis.web.webhooks", fromlist=["urlpatterns"]).urlpatterns  # Meta webhooks
-urlpatterns += __import__("parvis.analytics.urls", fromlist=["urlpatterns"]).urlpatterns  # measures
+urlpatterns += [
+    path("", include("parvis.web.webhooks")),  # Meta webhooks
+    path("", include("parvis.analytics.urls")),  # measures
+]
