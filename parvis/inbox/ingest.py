@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -77,16 +77,111 @@ def _author_key(c) -> str:
     return c.author_id or (f"@{c.author_handle}" if c.author_handle else "anonyme")
 
 
+def classify_texts(texts: list[str], network: str, allow: tuple, deny: tuple, actions: dict | None) -> list:
+    """The default classifier: in this process."""
+    return [classify(t, network=network, allow=allow, deny=deny, actions=actions) for t in texts]
+
+
+def _classify_chunk(args):
+    return classify_texts(*args)
+
+
+class PoolClassifier:
+    """Classifies a page on several processes (a first poll of a busy account, a backfill, the benchmark).
+
+    Call it like `classify_texts`; close() when done. The rules are pure: any process gives the same verdicts.
+    """
+
+    def __init__(self, processes: int | None = None):
+        import multiprocessing
+        import os
+
+        self.processes = processes or os.cpu_count() or 1
+        self.pool = multiprocessing.get_context("fork").Pool(self.processes)
+
+    def __call__(self, texts, network, allow, deny, actions):
+        return self.submit(texts, network, allow, deny, actions).get()
+
+    def submit(self, texts, network, allow, deny, actions):
+        """Start classifying; `.get()` on the answer gives the verdicts in order."""
+        size = max(64, -(-len(texts) // (self.processes * 4)))
+        parts = [(texts[i:i + size], network, allow, deny, actions) for i in range(0, len(texts), size)]
+        return _Joined(self.pool.map_async(_classify_chunk, parts))
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+
+class _Joined:
+    def __init__(self, async_result):
+        self.async_result = async_result
+
+    def get(self):
+        return [v for part in self.async_result.get() for v in part]
+
+
+COMMENT_COLUMNS = ("authority_id", "channel_id", "delivery_id", "publication_id", "remote_id", "post_remote_id",
+                   "parent_remote_id", "author_id", "text", "url", "search", "created_at", "fetched_at", "kind",
+                   "status", "hidden_on_network", "labels", "labels_text", "reasons", "action")
+
+
+def _insert_ignore(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING with executemany: the same statement on SQLite and PostgreSQL, without
+    the ORM's per-value compilation (the hot path of a large poll)."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING")
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 1000):
+            cursor.executemany(sql, chunk)
+
+
 def ingest(channel: Channel, page: CommentPage, *, connector=None, now: datetime | None = None,
-           moderation: ModerationSettings | None = None, auto_hide: bool = True) -> IngestResult:
+           moderation: ModerationSettings | None = None, auto_hide: bool = True,
+           classifier=classify_texts) -> IngestResult:
     """Store one fetched page for `channel`, classify what is new, hide at once what the charter says.
 
     `connector`: used for automatic hiding (built from the channel when needed and not given).
+    `classifier`: `classify_texts` (this process) or a `PoolClassifier`.
     The channel's `comments_cursor` becomes `page.cursor` in the same transaction as the rows.
     """
     now = now or timezone.now()
     moderation = moderation or moderation_settings(channel.authority_id)
-    result = IngestResult(received=len(page.comments), cursor=page.cursor)
+    new = _new_comments(channel, page)
+    verdicts = classifier([c.text for c in new], *_rules(channel, moderation)) if new else []
+    return _store(channel, page, new, verdicts, connector=connector, now=now, auto_hide=auto_hide)
+
+
+def ingest_many(items, *, classifier: PoolClassifier, connector=None, auto_hide: bool = True) -> list[IngestResult]:
+    """`ingest` over many (channel, page) pairs, classifying the next page on the pool while this one is
+    stored (a backfill, the benchmark). Same guarantees as `ingest`, page by page."""
+    results, pending = [], None
+    settings_of: dict[int, ModerationSettings] = {}
+    for channel, page in [*items, (None, None)]:
+        ahead = None
+        if channel is not None:
+            moderation = settings_of.get(channel.authority_id) or settings_of.setdefault(
+                channel.authority_id, moderation_settings(channel.authority_id))
+            new = _new_comments(channel, page)
+            ahead = (channel, page, new, classifier.submit([c.text for c in new], *_rules(channel, moderation)))
+        if pending is not None:
+            p_channel, p_page, p_new, p_async = pending
+            results.append(_store(p_channel, p_page, p_new, p_async.get(), connector=connector, now=timezone.now(),
+                                  auto_hide=auto_hide))
+        pending = ahead
+    return results
+
+
+def _rules(channel: Channel, moderation: ModerationSettings) -> tuple:
+    return (channel.network, tuple(moderation.allow or ()), tuple(moderation.deny or ()),
+            moderation.actions or None)
+
+
+def _new_comments(channel: Channel, page: CommentPage) -> list:
+    """The page's comments not stored yet (first of each remote id)."""
     by_id = {}
     for c in page.comments:
         if c.remote_id:
@@ -96,37 +191,45 @@ def ingest(channel: Channel, page: CommentPage, *, connector=None, now: datetime
     for chunk in _chunks(ids):
         existing.update(Comment.objects.filter(channel_id=channel.pk, remote_id__in=chunk)
                         .values_list("remote_id", flat=True))
-    new = [by_id[i] for i in ids if i not in existing]
-    rows: list[Comment] = []
+    return [by_id[i] for i in ids if i not in existing]
+
+
+def _store(channel: Channel, page: CommentPage, new: list, verdicts: list, *, connector, now: datetime,
+           auto_hide: bool) -> IngestResult:
+    result = IngestResult(received=len(page.comments), cursor=page.cursor)
+    rows: list[tuple] = []
+    to_hide: list[str] = []
     if new:
         authors = _authors(channel, new)
         posts = _posts(channel, {c.post_remote_id for c in new if c.post_remote_id})
-        allow, deny, actions = tuple(moderation.allow or ()), tuple(moderation.deny or ()), moderation.actions or None
-        network = channel.network
-        for c in new:
-            verdict = classify(c.text, network=network, allow=allow, deny=deny, actions=actions)
+        ops, fields = connection.ops, Comment._meta
+        labels_field, reasons_field = fields.get_field("labels"), fields.get_field("reasons")
+        fetched = ops.adapt_datetimefield_value(now)
+        kinds = set(Comment.Kind.values)
+        for c, verdict in zip(new, verdicts, strict=True):
             delivery_id, publication_id = posts.get(c.post_remote_id, (None, None))
-            rows.append(Comment(
-                authority_id=channel.authority_id, channel_id=channel.pk, delivery_id=delivery_id,
-                publication_id=publication_id, remote_id=c.remote_id, post_remote_id=c.post_remote_id,
-                parent_remote_id=c.parent_remote_id, author_id=authors[_author_key(c)], text=c.text,
-                url=c.url[:2000], search=normalise(f"{c.text} {c.author_handle}"), created_at=c.created_at,
-                fetched_at=now, kind=c.kind if c.kind in Comment.Kind.values else Comment.Kind.COMMENT,
-                status=Comment.Status.HIDDEN if c.hidden else Comment.Status.NEW, hidden_on_network=c.hidden,
-                labels=list(verdict.labels), labels_text=labels_text(verdict.labels),
-                reasons=verdict.reasons, action=verdict.action,
+            if verdict.action == "hide" and not c.hidden:
+                to_hide.append(c.remote_id)
+            rows.append((
+                channel.authority_id, channel.pk, delivery_id, publication_id, c.remote_id[:255],
+                c.post_remote_id[:255], c.parent_remote_id[:255], authors[_author_key(c)], c.text, c.url[:2000],
+                normalise(f"{c.text} {c.author_handle}"), ops.adapt_datetimefield_value(c.created_at), fetched,
+                c.kind if c.kind in kinds else Comment.Kind.COMMENT,
+                Comment.Status.HIDDEN if c.hidden else Comment.Status.NEW, c.hidden,
+                labels_field.get_db_prep_save(list(verdict.labels), connection),
+                labels_text(verdict.labels),
+                reasons_field.get_db_prep_save(verdict.reasons, connection), verdict.action,
             ))
     with transaction.atomic():
         if rows:
-            Comment.objects.bulk_create(rows, batch_size=CHUNK, ignore_conflicts=True)
+            _insert_ignore(Comment, COMMENT_COLUMNS, rows)
             _link_parents(channel, [c for c in new if c.parent_remote_id], [c.remote_id for c in new])
         if page.cursor is not None and page.cursor != channel.comments_cursor:
             Channel.objects.filter(pk=channel.pk).update(comments_cursor=page.cursor)
             channel.comments_cursor = page.cursor
     result.stored = len(rows)
-    if auto_hide and any(r.action == "hide" and not r.hidden_on_network for r in rows):
-        hidden, errs = hide_pending(channel, connector=connector, remote_ids=[r.remote_id for r in rows
-                                                                               if r.action == "hide"], now=now)
+    if auto_hide and to_hide:
+        hidden, errs = hide_pending(channel, connector=connector, remote_ids=to_hide, now=now)
         result.hidden, result.hide_errors = hidden, errs
     return result
 
@@ -135,11 +238,9 @@ def _authors(channel: Channel, comments) -> dict[str, int]:
     people = {}
     for c in comments:
         people.setdefault(_author_key(c), c)
-    CommentAuthor.objects.bulk_create(
-        [CommentAuthor(authority_id=channel.authority_id, channel_id=channel.pk, remote_id=key,
-                       handle=c.author_handle[:200], name=c.author_name[:200]) for key, c in people.items()],
-        batch_size=CHUNK, ignore_conflicts=True,
-    )
+    _insert_ignore(CommentAuthor, ("authority_id", "channel_id", "remote_id", "handle", "name"),
+                   [(channel.authority_id, channel.pk, key[:200], c.author_handle[:200], c.author_name[:200])
+                    for key, c in people.items()])
     out = {}
     for chunk in _chunks(list(people)):
         out.update(CommentAuthor.objects.filter(channel_id=channel.pk, remote_id__in=chunk)

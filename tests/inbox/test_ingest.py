@@ -85,10 +85,14 @@ def test_cursor_not_advanced_when_storing_fails(channel, monkeypatch):
     channel.comments_cursor = "before"
     channel.save()
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disque plein")
+    real = ingest_mod._insert_ignore
 
-    monkeypatch.setattr(Comment.objects, "bulk_create", broken)
+    def broken(model, columns, rows):
+        if model is Comment:
+            raise RuntimeError("disque plein")
+        return real(model, columns, rows)
+
+    monkeypatch.setattr(ingest_mod, "_insert_ignore", broken)
     with pytest.raises(RuntimeError):
         ingest(channel, page(remote(1), cursor="after"), connector=NoNetwork())
     channel.refresh_from_db()
@@ -98,6 +102,23 @@ def test_cursor_not_advanced_when_storing_fails(channel, monkeypatch):
     ingest(channel, page(remote(1), cursor="after"), connector=NoNetwork())
     channel.refresh_from_db()
     assert channel.comments_cursor == "after" and Comment.objects.count() == 1
+
+
+def test_pipelined_ingestion_gives_the_same_rows(channel, authority):
+    other_channel = ChannelFactory(authority=authority, network="instagram", handle="@arras")
+    pool = ingest_mod.PoolClassifier(2)
+    try:
+        pages = [(channel, page(remote(1), remote(2, "Appelez-moi au 06 12 34 56 78."), cursor="a")),
+                 (other_channel, page(remote(1, "Le maire est un abruti."), cursor="b")),
+                 (channel, page(remote(2), remote(3, "Merci !"), cursor="c"))]
+        results = ingest_mod.ingest_many(pages, classifier=pool, connector=NoNetwork())
+    finally:
+        pool.close()
+    assert [r.stored for r in results] == [2, 1, 1]
+    assert Comment.objects.get(channel=channel, remote_id="c2").labels == ["personal_data"]
+    assert Comment.objects.get(channel=other_channel, remote_id="c1").labels == ["insult"]
+    channel.refresh_from_db()
+    assert channel.comments_cursor == "c"
 
 
 def test_a_fetch_failing_halfway_loses_nothing(channel):
