@@ -175,6 +175,7 @@ class Delivery(models.Model):
             models.Index(fields=["state", "run_after"], name="delivery_due"),
             models.Index(fields=["state", "lease_expires_at"], name="delivery_lease"),
             models.Index(fields=["authority", "due_at"]),
+            models.Index(fields=["channel", "remote_id"], name="delivery_remote"),  # comment → publication
         ]
 
     def __str__(self) -> str:
