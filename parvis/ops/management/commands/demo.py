@@ -13,11 +13,22 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
+    def _first_figures(self, authority) -> None:
+        """A first reading of every channel and its published posts, so the measures page is not empty."""
+        from parvis.analytics.collect import collect_channel
+
+        for channel in authority.channels.all():
+            try:
+                collect_channel(channel, scope="backfill", days=60)
+            except Exception as exc:  # noqa: BLE001 — figures are a bonus of the demo, never a blocker
+                self.stderr.write(f"Mesures de {channel} non relevées : {exc}")
+
     def handle(self, *args, no_serve, host, port, **options):
         call_command("migrate", verbosity=0, interactive=False)
         sandbox = runtime.start_sandbox()
         try:
             authority = demo.load(publish=True)
+            self._first_figures(authority)
         finally:
             if sandbox and no_serve:
                 sandbox.terminate()
