@@ -2,6 +2,7 @@
 
 import ipaddress
 import socket
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -31,3 +32,44 @@ def _no_real_network():
 def _fast_password_hasher(settings):
     # Each test creates a whole team; the default hasher's deliberate slowness would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpInbox:
+    """aiosmtpd handler: keeps every message a real SMTP server on loopback accepted."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def received_by(self, address: str) -> list:
+        return [message_from_bytes(e.original_content, policy=policy.default)
+                for e in self.envelopes if address in e.rcpt_tos]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on 127.0.0.1, Django's SMTP backend pointed at it, tasks run at once."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    # Setting TASKS resets django_tasks' backend cache (its setting_changed receiver): tasks run at once.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    yield inbox
+    controller.stop()

@@ -1,12 +1,10 @@
 """The monthly report: its numbers are the database's, the PDF says them, the mail leaves on the 2nd."""
 
 import io
-import socket
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from pypdf import PdfReader
@@ -16,6 +14,7 @@ from parvis.analytics.charts import fmt_number
 from parvis.analytics.models import ReportSettings
 from parvis.publishing.models import MediaAsset, PublicationMedia
 from tests.analytics.conftest import daily, published
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -156,35 +155,6 @@ def test_the_command_writes_the_pdf(authority, history, tmp_path):
 # --- e-mail through a real SMTP server on loopback -------------------------------------------------------
 
 
-class Inbox:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    yield inbox
-    controller.stop()
-
-
 def test_the_report_is_mailed_on_the_2nd_once(authority, history, smtp):
     ReportSettings.objects.create(authority=authority, recipients=["maire@arras.fr", "dircom@arras.fr"])
     assert reports.send_due_reports(datetime(2026, 4, 1, 12, 0, tzinfo=UTC)) == 0  # the 1st: not yet
@@ -206,7 +176,7 @@ def test_the_report_is_mailed_on_the_2nd_once(authority, history, smtp):
 def test_a_failed_mail_is_retried_the_next_hour(authority, history, settings):
     ReportSettings.objects.create(authority=authority, recipients=["maire@arras.fr"])
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 2  # nobody there
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2  # nobody there
     assert reports.send_due_reports(datetime(2026, 4, 2, 9, 0, tzinfo=UTC)) == 0
     assert ReportSettings.objects.get(authority=authority).last_sent_month == ""
 

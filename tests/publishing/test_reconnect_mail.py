@@ -1,12 +1,9 @@
 """An expired token, end to end: the dispatcher marks the channel, the task runs on commit and a real SMTP
 server on loopback receives the mail to the channel's owners."""
 
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from parvis.channels.models import Channel
@@ -17,43 +14,6 @@ from parvis.publishing.models import Delivery
 from tests.factories import ChannelFactory, team
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit must really fire
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def received_by(self, address: str) -> list:
-        return [message_from_bytes(e.original_content, policy=policy.default)
-                for e in self.envelopes if address in e.rcpt_tos]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_TIMEOUT = 5
-    # Setting TASKS resets django_tasks' backend cache (its setting_changed receiver): the task runs at once.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
