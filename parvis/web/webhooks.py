@@ -23,7 +23,9 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from parvis.networks.meta.webhooks import SIGNATURE_HEADER, handle_changes, valid_signature
+from parvis.channels.models import Channel
+from parvis.networks.meta.webhooks import SIGNATURE_HEADER, parse_changes, valid_signature
+from parvis.networks.types import CommentPage
 
 log = logging.getLogger("parvis.webhooks")
 
@@ -66,9 +68,32 @@ def meta_webhook(request: HttpRequest, app_id: str | None = None) -> HttpRespons
         payload = json.loads(body)
     except ValueError:
         return HttpResponse("Corps illisible.", status=400)
-    comments = handle_changes(payload)
-    log.info("meta webhook: %d comment(s) or mention(s) received", len(comments))
+    stored = store_changes(payload)
+    log.info("meta webhook: %d comment(s) or mention(s) stored", stored)
     return HttpResponse("EVENT_RECEIVED", content_type="text/plain")
+
+
+NETWORK_OF_OBJECT = {"page": "facebook", "instagram": "instagram"}
+
+
+def store_changes(payload: dict) -> int:
+    """Into the inbox of every connected channel the changes name (Page id or Instagram account id).
+
+    The cursor is left alone: polling stays the safety net for anything a webhook missed.
+    """
+    from parvis.inbox.ingest import ingest
+
+    network = NETWORK_OF_OBJECT.get(str(payload.get("object") or "") if isinstance(payload, dict) else "")
+    if network is None:
+        return 0
+    by_account: dict[str, list] = {}
+    for account, comment in parse_changes(payload):
+        by_account.setdefault(account, []).append(comment)
+    stored = 0
+    for account, comments in by_account.items():
+        for channel in Channel.objects.filter(network=network, remote_account_id=account, is_sandbox=False):
+            stored += ingest(channel, CommentPage(tuple(comments), None)).stored
+    return stored
 
 
 urlpatterns = [

@@ -116,5 +116,5 @@ def parse_changes(payload: dict, *, now: datetime | None = None) -> list[tuple[s
 
 
 def handle_changes(payload: dict, *, now: datetime | None = None) -> list[RemoteComment]:
-    """Entry point of the webhook view. For now it only returns what it read; the inbox will store it."""
+    """What a webhook call carries, as DTOs (the view hands them to the inbox, grouped by account)."""
     return [comment for _account, comment in parse_changes(payload, now=now)]

@@ -130,7 +130,7 @@ def test_handshake_refused_when_no_token_is_configured(client, settings, monkeyp
 def test_signed_post_is_parsed(client, meta_settings, monkeypatch):
     seen = []
     from parvis.web import webhooks
-    monkeypatch.setattr(webhooks, "handle_changes", lambda payload: seen.append(payload) or [])
+    monkeypatch.setattr(webhooks, "store_changes", lambda payload: seen.append(payload) or 0)
     body = json.dumps(PAGE_FEED).encode()
     response = client.post("/webhooks/meta/", body, content_type="application/json",
                            headers={"X-Hub-Signature-256": sign(body)})
@@ -141,7 +141,7 @@ def test_signed_post_is_parsed(client, meta_settings, monkeypatch):
 @pytest.mark.parametrize("signature", [sign(b"autre corps"), sign(b"x", "autre-secret"), None])
 def test_bad_signature_is_forbidden_and_nothing_read(client, meta_settings, monkeypatch, signature):
     from parvis.web import webhooks
-    monkeypatch.setattr(webhooks, "handle_changes", lambda payload: pytest.fail("lu sans signature valide"))
+    monkeypatch.setattr(webhooks, "store_changes", lambda payload: pytest.fail("lu sans signature valide"))
     body = json.dumps(PAGE_FEED).encode()
     headers = {"X-Hub-Signature-256": signature} if signature else {}
     response = client.post("/webhooks/meta/", body, content_type="application/json", headers=headers)
@@ -176,3 +176,20 @@ def test_app_credentials_are_read_from_the_authoritys_channel(settings):
     assert app_credentials("111") == ("secret-installation", "jeton-installation")
     assert app_credentials(None) == ("secret-installation", "jeton-installation")
     assert app_credentials("333") == ("", "")
+
+
+@pytest.mark.django_db
+def test_a_signed_call_lands_in_the_inbox_of_the_page_once(client, meta_settings):
+    from parvis.inbox.models import Comment
+    from tests.factories import ChannelFactory
+
+    page = ChannelFactory(network="facebook", is_sandbox=False, remote_account_id="245628824887810")
+    other = ChannelFactory(network="facebook", is_sandbox=False, remote_account_id="999")
+    body = json.dumps(PAGE_FEED).encode()
+    for _ in range(2):  # Meta retries deliveries: the store is idempotent
+        response = client.post("/webhooks/meta/", body, content_type="application/json",
+                               headers={"X-Hub-Signature-256": sign(body)})
+        assert response.status_code == 200
+    texts = sorted(Comment.objects.filter(channel=page).values_list("text", flat=True))
+    assert texts == sorted(["Et le parking ?", "<script>alert(1)</script>", "Merci @Ville !"])
+    assert not Comment.objects.filter(channel=other).exists()
