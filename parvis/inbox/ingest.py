@@ -348,6 +348,12 @@ def poll_channel(channel_id: int, *, now: datetime | None = None, max_pages: int
         error = f"Le réseau limite les requêtes : nouvel essai après {not_before:%H:%M:%S} UTC."
     except net_errors.AuthExpired:
         error = "La connexion au compte a expiré : reconnectez le compte pour relever les commentaires."
+        # Same path as publishing: the channel waits for a reconnection and its owners are told, once.
+        if Channel.objects.filter(pk=channel.pk, status=Channel.Status.ACTIVE).update(
+                status=Channel.Status.RECONNECT):
+            from parvis.publishing.tasks import notify_channel_reconnect
+
+            transaction.on_commit(lambda: notify_channel_reconnect.enqueue(channel.pk))
     except net_errors.NetworkError as exc:
         error = f"Relevé des commentaires interrompu : {exc}"
     ChannelPoll.objects.filter(pk=poll.pk).update(last_polled_at=now, last_error=error, last_count=stored,

@@ -214,3 +214,25 @@ def test_auto_hide_through_the_sandbox(channel, sandbox):
     assert AuditEvent.objects.filter(verb="comment.auto_hidden").count() == to_hide.count()
     again = poll_channel(channel.pk)
     assert again["stored"] == 0  # the cursor kept the place
+
+
+def test_an_expired_token_while_polling_asks_for_a_reconnection_once(mailoutbox, settings,
+                                                                     django_capture_on_commit_callbacks):
+    from parvis.domain.roles import Role
+    from parvis.networks import errors as net_errors
+    from tests.factories import team
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    members = team()
+    channel = ChannelFactory(authority=members[Role.DIRECTOR].authority, network="mastodon")
+
+    class Expired:
+        def fetch_comments(self, cursor=None):
+            raise net_errors.AuthExpired("token revoked")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = poll_channel(channel.pk, connector=Expired())
+    assert "reconnectez" in result["error"]
+    assert Channel.objects.get(pk=channel.pk).status == Channel.Status.RECONNECT
+    assert len(mailoutbox) == 1 and "Reconnexion" in mailoutbox[0].subject
+    assert poll_channel(channel.pk, connector=Expired())["skipped"] == "inactive"  # held until reconnected
