@@ -350,6 +350,22 @@ def read_approval_link(token: str) -> tuple[Publication, dict]:
     return pub, data
 
 
+def preferred_slots(channel, slots, now: datetime) -> list | None:
+    """The editorial slots where this channel's posts engaged best (its own last 16 weeks), if it has
+    enough history; None otherwise, and the plain first free slot is used."""
+    from parvis.analytics.queries import heat_map
+
+    mine, _peers = heat_map(channel, now)
+    if mine.too_thin:
+        return None
+    scored = {s: mine.cells.get((s.weekday, (s.time.hour * 60 + s.time.minute) // 30)) for s in slots}
+    means = [cell.mean for cell in scored.values() if cell is not None]
+    if not means:
+        return None
+    top = max(means)
+    return [s for s, cell in scored.items() if cell is not None and cell.mean == top]
+
+
 def _schedule_deliveries(pub: Publication, actor) -> None:
     """Create or reset the ledger rows; each channel at the chosen time or its next free slot."""
     now = timezone.now()
@@ -366,7 +382,7 @@ def _schedule_deliveries(pub: Publication, actor) -> None:
                                                                      DeliveryState.PUBLISHED], due_at__gte=now)
                 .exclude(publication=pub).values_list("due_at", flat=True)
             )
-            due = next_free_slot(slots, tz_name, now, taken)
+            due = next_free_slot(slots, tz_name, now, taken, prefer=preferred_slots(channel, slots, now))
             if due is None:
                 raise ValidationError({"slots": f"{channel} : aucun créneau libre dans la ligne éditoriale."})
         elif pub.schedule_mode == Publication.ScheduleMode.NOW or pub.scheduled_at is None:
