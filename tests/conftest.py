@@ -41,6 +41,30 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def wait_until_answering(process, url: str, *, name: str, deadline_s: float, interval: float = 0.05) -> bool:
+    """Poll `url` until it answers 200 while `process` (a peer the tests started) lives.
+
+    Raises RuntimeError naming the peer when it exits during start-up (with the end of its stderr);
+    returns False when the deadline passes, so the caller stops it and says so.
+    """
+    import time
+
+    import httpx
+
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            err = process.stderr.read()[-2000:] if process.stderr else ""
+            raise RuntimeError(f"{name} s'est arrêté au démarrage : {err}")
+        try:
+            if httpx.get(url, timeout=0.5).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(interval)
+    return False
+
+
 class SmtpInbox:
     """aiosmtpd handler: keeps every message a real SMTP server on loopback accepted."""
 

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import httpx
 import pytest
 
 from parvis.networks.sandbox.server import free_port
+from tests.conftest import wait_until_answering
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,16 +49,8 @@ def start_sandbox(state_file: str, *extra: str, deadline_s: float = 10.0) -> San
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     sandbox = Sandbox(process, f"http://127.0.0.1:{port}", state_file)
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError(f"la sandbox s'est arrêtée au démarrage : {process.stderr.read()}")
-        try:
-            if httpx.get(f"{sandbox.url}/healthz", timeout=0.5).status_code == 200:
-                return sandbox
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
+    if wait_until_answering(process, f"{sandbox.url}/healthz", name="la sandbox", deadline_s=deadline_s):
+        return sandbox
     sandbox.stop()
     raise RuntimeError(f"la sandbox n'a pas répondu sur {sandbox.url} en {deadline_s} s")
 

@@ -4,7 +4,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import httpx
 import pytest
 
 from parvis.networks.sandbox.server import free_port
+from tests.conftest import wait_until_answering
 
 START_DEADLINE_S = 20.0
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -60,16 +60,9 @@ def start_mock(deadline_s: float = START_DEADLINE_S) -> MockInstance:
         env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     instance = MockInstance(process, f"http://127.0.0.1:{port}")
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError(f"mastodon_mock s'est arrêté au démarrage : {process.stderr.read()[-2000:]}")
-        try:
-            if httpx.get(f"{instance.url}/api/v1/instance", timeout=0.5).status_code == 200:
-                return instance
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+    if wait_until_answering(process, f"{instance.url}/api/v1/instance", name="mastodon_mock",
+                            deadline_s=deadline_s, interval=0.1):
+        return instance
     instance.stop()
     raise RuntimeError(f"mastodon_mock n'a pas répondu sur {instance.url} en {deadline_s} s")
 
